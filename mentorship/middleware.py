@@ -1,0 +1,50 @@
+"""Resolve the tenant once per request and run the view inside its scope.
+
+`/o/<slug>/...` needs a signed-in user with an active membership of that organisation; anything
+else is a 404 (the same answer whether the organisation exists or not). The view then runs inside
+`django_scopes.scope(organization=...)`, so every tenant query is confined to that organisation and
+a query outside any scope raises. The API resolves its tenant from the credential (see api_base).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django_scopes import scope, scopes_disabled
+
+from mentorship import selectors
+
+ORG_PATH = re.compile(r"^/o/(?P<slug>[-a-zA-Z0-9_]+)/")
+SESSION_ORG_KEY = "current_organization_id"
+
+
+class TenantMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.organization = None  # type: ignore[attr-defined]
+        request.employee = None  # type: ignore[attr-defined]
+        if request.path.startswith("/admin/"):
+            # Platform operators work across organisations in Django admin only.
+            with scopes_disabled():
+                return self.get_response(request)
+
+        match = ORG_PATH.match(request.path_info)
+        if match is None:
+            return self.get_response(request)
+
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        membership = selectors.membership_for_user(user=request.user, org_slug=match["slug"])
+        if membership is None:
+            raise Http404("No such organisation")
+        request.organization = membership.organization  # type: ignore[attr-defined]
+        request.employee = membership  # type: ignore[attr-defined]
+        request.session[SESSION_ORG_KEY] = membership.organization_id
+        with scope(organization=membership.organization):
+            return self.get_response(request)

@@ -1,0 +1,210 @@
+"""Tenancy core: users, organisations, departments, employees (memberships) and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django_scopes import ScopedManager
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who can sign in. Organisation membership lives on Employee."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField("e-mail address", unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()  # type: ignore[misc]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+
+class Organization(models.Model):
+    """A tenant. Its settings tune the proficiency scale use, matching and pairings."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    mentor_threshold_level = models.PositiveSmallIntegerField(
+        default=4,
+        help_text="Effective level at or above which a person counts as strong (a mentor).",
+    )
+    default_pairing_weeks = models.PositiveSmallIntegerField(
+        default=6, validators=[MinValueValidator(1), MaxValueValidator(52)]
+    )
+    max_pairing_weeks = models.PositiveSmallIntegerField(
+        default=12, validators=[MinValueValidator(1), MaxValueValidator(52)]
+    )
+    recompute_interval_minutes = models.PositiveIntegerField(
+        default=15, validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(default_pairing_weeks__lte=models.F("max_pairing_weeks")),
+                name="org_default_length_within_max",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("dashboard", kwargs={"org_slug": self.slug})
+
+
+class TenantModel(models.Model):
+    """Base for every tenant-owned table.
+
+    `objects` is scoped: outside `django_scopes.scope(organization=...)` any query raises
+    ScopeError, and inside one it only ever sees that organisation's rows.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        abstract = True
+
+
+class Department(TenantModel):
+    name = models.CharField(max_length=200)
+    code = models.CharField(max_length=50, help_text="Stable code used by HR systems.")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "code"], name="department_code_unique"),
+            models.UniqueConstraint(fields=["organization", "name"], name="department_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Employee(TenantModel):
+    """A user's membership in one organisation, with their place in the org chart."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    manager = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="employees"
+    )
+    # A string reference, not an import: the tenancy core stays below the competency layer.
+    role = models.ForeignKey(
+        "competencies.Role",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="employees",
+    )
+    job_title = models.CharField(max_length=200, blank=True)
+    time_zone = models.CharField(max_length=64, default="UTC")
+    external_id = models.CharField(
+        max_length=100, blank=True, help_text="The person's id in the HR system."
+    )
+    is_hr_admin = models.BooleanField("HR admin", default=False)
+    is_active = models.BooleanField(default=True)
+    mentor_available = models.BooleanField(
+        default=True, help_text="Open to being suggested as a mentor."
+    )
+    mentor_capacity = models.PositiveSmallIntegerField(
+        default=2, validators=[MinValueValidator(0), MaxValueValidator(10)]
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="employee_user_unique"),
+            models.UniqueConstraint(
+                fields=["organization", "external_id"],
+                condition=~Q(external_id=""),
+                name="employee_external_id_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "manager"], name="employee_org_manager"),
+            models.Index(fields=["organization", "department"], name="employee_org_department"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.user.get_full_name() or self.user.email
+
+    @property
+    def email(self) -> str:
+        return self.user.email
+
+    @property
+    def initials(self) -> str:
+        parts = [p for p in (self.user.first_name, self.user.last_name) if p]
+        return "".join(p[0] for p in parts).upper() or self.user.email[:2].upper()
+
+
+class AuditEntry(TenantModel):
+    """Who changed what, and when. Written by services; shown as history on detail pages."""
+
+    actor = models.ForeignKey(
+        Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject_type = models.CharField(max_length=50)
+    subject_id = models.BigIntegerField()
+    action = models.CharField(max_length=50)
+    summary = models.CharField(max_length=500)
+    changes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "audit entries"
+        indexes = [
+            models.Index(
+                fields=["organization", "subject_type", "subject_id", "-created_at"],
+                name="audit_subject",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_type}#{self.subject_id}: {self.summary}"
