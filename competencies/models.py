@@ -1,4 +1,4 @@
-"""The role-based competency model: scale, competencies, behaviours per level, roles, requirements."""
+"""The role-based competency model: scale, competencies, level behaviours, roles, requirements."""
 
 from __future__ import annotations
 
@@ -132,9 +132,7 @@ class RoleRequirement(TenantModel):
         blank=True,
         help_text="The original O*NET Level (0-7) this requirement was mapped from.",
     )
-    source_importance = models.DecimalField(
-        max_digits=4, decimal_places=2, null=True, blank=True
-    )
+    source_importance = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
 
     class Meta:
         ordering = ["role", "competency__category", "competency__name"]

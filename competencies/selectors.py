@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from mentorship.models import Organization
-
 from competencies.models import ProficiencyLevel
+from mentorship.models import Organization
 
 
 def scale_for(*, organization: Organization) -> list[ProficiencyLevel]:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from mentorship.models import Organization
-
 from competencies.models import DEFAULT_SCALE, ProficiencyLevel
+from mentorship.models import Organization
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""The Celery app. Broker: Redis when REDIS_URL is set, else kombu's file-system broker under var/."""
+"""The Celery app: Redis when REDIS_URL is set, else the file-system broker under var/."""
 
 from __future__ import annotations
 

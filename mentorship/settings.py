@@ -34,7 +34,7 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not (DEBUG or TESTING or env.bool("MENTORSHIP_DEV_DEFAULTS", default=False)):
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
-    SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105
+    SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -217,7 +217,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Product defaults -------------------------------------------------------------------------
-DEMO_PASSWORD = "mentoring-demo"  # noqa: S105 - documented demo accounts only
+DEMO_PASSWORD = "mentoring-demo"
 RECOMPUTE_INTERVAL_MINUTES = _positive_int("RECOMPUTE_INTERVAL_MINUTES", 15)
 
 LOGGING = {

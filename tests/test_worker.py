@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from mentorship.celery import app
 from mentorship.tasks import ping
@@ -23,9 +22,21 @@ ROOT = Path(__file__).resolve().parent.parent
 def worker() -> Iterator[subprocess.Popen[bytes]]:
     env = {**os.environ, "CELERY_TASK_ALWAYS_EAGER": "false", "MENTORSHIP_TESTING": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "mentorship", "worker", "--pool=solo",
-         "--loglevel=WARNING", f"--hostname=test-{uuid.uuid4().hex[:8]}@%h"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "mentorship",
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            f"--hostname=test-{uuid.uuid4().hex[:8]}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         yield proc
