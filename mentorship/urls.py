@@ -8,6 +8,7 @@ from mentorship import views
 org_patterns = [
     path("", views.dashboard, name="dashboard"),
     path("", include("mentorship.urls_people")),
+    path("model/import/", include("competencies.urls_import")),
     path("model/", include("competencies.urls")),
 ]
 
