@@ -38,9 +38,9 @@ class User(AbstractUser):
     email = models.EmailField("e-mail address", unique=True)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []
 
-    objects = UserManager()  # type: ignore[misc]
+    objects = UserManager()  # type: ignore[assignment, misc]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email

@@ -32,7 +32,13 @@ def _positive_int(name: str, default: int) -> int:
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not (DEBUG or TESTING or env.bool("MENTORSHIP_DEV_DEFAULTS", default=False)):
+    # Tools that import settings without serving anything (type checking) may use the dev key.
+    if not (
+        DEBUG
+        or TESTING
+        or "mypy" in sys.modules
+        or env.bool("MENTORSHIP_DEV_DEFAULTS", default=False)
+    ):
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
     SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
 

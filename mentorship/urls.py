@@ -10,6 +10,7 @@ org_patterns = [
     path("", include("mentorship.urls_people")),
     path("model/import/", include("competencies.urls_import")),
     path("model/", include("competencies.urls")),
+    path("", include("assessments.urls")),
 ]
 
 urlpatterns = [

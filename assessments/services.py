@@ -1,0 +1,396 @@
+"""Writes: assessments and ratings, the skill profile they maintain, goals, assessment requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.hooks import run_submit_hooks_on_commit
+from assessments.models import (
+    Assessment,
+    AssessmentRequest,
+    AssessmentRequestRecipient,
+    DevelopmentGoal,
+    Rating,
+    SkillProfile,
+)
+from competencies.models import Competency, Role, RoleRequirement
+from competencies.selectors import scale_bounds
+from mentorship.audit import audit_record
+from mentorship.models import Department, Employee, Organization
+
+Kind = Assessment.Kind
+
+
+def _check_assessor(*, subject: Employee, assessor: Employee, kind: str) -> None:
+    if subject.organization_id != assessor.organization_id:
+        raise ValidationError({"subject": "This person is not in your organisation."})
+    if not subject.is_active:
+        raise ValidationError({"subject": f"{subject.name} is no longer active."})
+    if kind == Kind.SELF and subject.pk != assessor.pk:
+        raise ValidationError({"subject": "A self-assessment can only be about yourself."})
+    if kind == Kind.MANAGER and subject.manager_id != assessor.pk:
+        raise ValidationError(
+            {
+                "subject": f"Only {subject.name}'s manager can assess them; they do not report to you."
+            }
+        )
+    if kind not in Kind.values:
+        raise ValidationError({"kind": f"Unknown kind {kind!r}: use 'self' or 'manager'."})
+
+
+@transaction.atomic
+def assessment_start(*, subject: Employee, assessor: Employee, kind: str) -> Assessment:
+    """The open draft of this assessor for this subject and kind, created if there is none."""
+    _check_assessor(subject=subject, assessor=assessor, kind=kind)
+    draft = Assessment.objects.filter(
+        organization=subject.organization,
+        subject=subject,
+        assessor=assessor,
+        kind=kind,
+        status=Assessment.Status.DRAFT,
+    ).first()
+    if draft is not None:
+        return draft
+    try:
+        with transaction.atomic():
+            return Assessment.objects.create(
+                organization=subject.organization,
+                subject=subject,
+                assessor=assessor,
+                kind=kind,
+                role=subject.role,
+            )
+    except IntegrityError:  # a concurrent request created it first
+        return Assessment.objects.get(
+            organization=subject.organization,
+            subject=subject,
+            assessor=assessor,
+            kind=kind,
+            status=Assessment.Status.DRAFT,
+        )
+
+
+def _check_can_edit(*, assessment: Assessment, actor: Employee) -> None:
+    if actor.pk != assessment.assessor_id:
+        raise PermissionDenied("Only the assessor can change this assessment.")
+    if not assessment.is_draft:
+        raise ValidationError({"status": "This assessment was already submitted."})
+
+
+def _check_level(*, organization: Organization, level: int, field: str = "level") -> None:
+    low, high = scale_bounds(organization=organization)
+    if not isinstance(level, int) or not low <= level <= high:
+        raise ValidationError(
+            {field: f"Level {level} is outside this organisation's scale ({low}–{high})."}
+        )
+
+
+def _check_competency(*, organization: Organization, competency: Competency) -> None:
+    if competency.organization_id != organization.pk:
+        raise ValidationError({"competency": "This competency is not in your organisation."})
+    if competency.archived_at is not None:
+        raise ValidationError({"competency": f"{competency.name} is archived and cannot be rated."})
+
+
+@transaction.atomic
+def rating_set(
+    *,
+    assessment: Assessment,
+    actor: Employee,
+    competency: Competency,
+    level: int,
+    evidence: str = "",
+) -> Rating:
+    """Record (or change) one rating of a draft; this is what autosave calls."""
+    _check_can_edit(assessment=assessment, actor=actor)
+    _check_competency(organization=assessment.organization, competency=competency)
+    _check_level(organization=assessment.organization, level=level)
+    if len(evidence) > 2000:
+        raise ValidationError({"evidence": "Keep the evidence note under 2,000 characters."})
+    rating, _ = Rating.objects.update_or_create(
+        organization=assessment.organization,
+        assessment=assessment,
+        competency=competency,
+        defaults={"level": level, "evidence": evidence.strip()},
+    )
+    assessment.save(update_fields=["updated_at"])
+    return rating
+
+
+@transaction.atomic
+def rating_clear(*, assessment: Assessment, actor: Employee, competency: Competency) -> None:
+    _check_can_edit(assessment=assessment, actor=actor)
+    Rating.objects.filter(
+        organization=assessment.organization, assessment=assessment, competency=competency
+    ).delete()
+
+
+def required_competencies(*, employee: Employee) -> list[RoleRequirement]:
+    if employee.role_id is None:
+        return []
+    return list(
+        RoleRequirement.objects.filter(
+            organization_id=employee.organization_id,
+            role_id=employee.role_id,
+            competency__archived_at__isnull=True,
+        ).select_related("competency")
+    )
+
+
+@transaction.atomic
+def assessment_submit(*, assessment: Assessment, actor: Employee) -> Assessment:
+    """Submit a draft and update the subject's skill profile in the same transaction."""
+    locked = (
+        Assessment.objects.select_for_update()
+        .filter(organization=assessment.organization, pk=assessment.pk)
+        .first()
+    )
+    if locked is None:
+        raise ValidationError({"assessment": "This assessment no longer exists."})
+    _check_can_edit(assessment=locked, actor=actor)
+    subject = Employee.objects.select_related("organization").get(
+        organization=locked.organization, pk=locked.subject_id
+    )
+    ratings = list(
+        Rating.objects.filter(organization=locked.organization, assessment=locked).select_related(
+            "competency"
+        )
+    )
+    requirements = required_competencies(employee=subject)
+    rated = {r.competency_id for r in ratings}
+    missing = [req.competency.name for req in requirements if req.competency_id not in rated]
+    if missing:
+        raise ValidationError(
+            {
+                "ratings": "Rate every competency of the role before submitting. Missing: "
+                + ", ".join(sorted(missing))
+                + "."
+            }
+        )
+    if not ratings:
+        raise ValidationError({"ratings": "Rate at least one competency before submitting."})
+
+    now = timezone.now()
+    locked.status = Assessment.Status.SUBMITTED
+    locked.submitted_at = now
+    locked.role_id = subject.role_id
+    locked.save(update_fields=["status", "submitted_at", "role", "updated_at"])
+    _profile_apply(
+        subject=subject, kind=locked.kind, ratings=ratings, requirements=requirements, at=now
+    )
+    if locked.kind == Kind.SELF:
+        AssessmentRequestRecipient.objects.filter(
+            organization=locked.organization,
+            employee=subject,
+            completed_at__isnull=True,
+            request__created_at__lte=now,
+        ).update(completed_at=now)
+    run_submit_hooks_on_commit(organization_id=subject.organization_id, employee_id=subject.pk)
+    return locked
+
+
+def _profile_apply(
+    *,
+    subject: Employee,
+    kind: str,
+    ratings: list[Rating],
+    requirements: list[RoleRequirement],
+    at: dt.datetime,
+) -> None:
+    """Fold submitted ratings into the skill profile: two queries and two bulk writes."""
+    required = {req.competency_id: req.required_level for req in requirements}
+    existing = {
+        p.competency_id: p
+        for p in SkillProfile.objects.filter(
+            organization_id=subject.organization_id,
+            employee=subject,
+            competency_id__in=[r.competency_id for r in ratings],
+        )
+    }
+    to_create: list[SkillProfile] = []
+    to_update: list[SkillProfile] = []
+    for rating in ratings:
+        profile = existing.get(rating.competency_id)
+        if profile is None:
+            profile = SkillProfile(
+                organization_id=subject.organization_id,
+                employee=subject,
+                competency_id=rating.competency_id,
+                effective_level=rating.level,
+            )
+            to_create.append(profile)
+        else:
+            to_update.append(profile)
+        if kind == Kind.SELF:
+            profile.self_level, profile.self_assessed_at = rating.level, at
+        else:
+            profile.manager_level, profile.manager_assessed_at = rating.level, at
+        profile.manager_confirmed = profile.manager_level is not None
+        profile.effective_level = (
+            profile.manager_level if profile.manager_level is not None else rating.level
+        )
+        target = required.get(rating.competency_id)
+        if target is not None and profile.effective_level < target:
+            profile.first_gap_seen_at = profile.first_gap_seen_at or at
+        profile.updated_at = at
+    SkillProfile.objects.bulk_create(to_create)
+    SkillProfile.objects.bulk_update(
+        to_update,
+        [
+            "self_level",
+            "self_assessed_at",
+            "manager_level",
+            "manager_assessed_at",
+            "manager_confirmed",
+            "effective_level",
+            "first_gap_seen_at",
+            "updated_at",
+        ],
+    )
+
+
+# --- Development goals ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def goal_set_role(*, employee: Employee, actor: Employee, role: Role) -> DevelopmentGoal:
+    if actor.pk != employee.pk:
+        raise PermissionDenied("People set their own development goals.")
+    if role.organization_id != employee.organization_id:
+        raise ValidationError({"target_role": "This role is not in your organisation."})
+    if role.archived_at is not None:
+        raise ValidationError({"target_role": f"{role.name} is archived."})
+    if role.pk == employee.role_id:
+        raise ValidationError({"target_role": "This is already your role."})
+    goal, _ = DevelopmentGoal.objects.get_or_create(
+        organization=employee.organization, employee=employee, target_role=role
+    )
+    return goal
+
+
+@transaction.atomic
+def goal_set_competency(
+    *, employee: Employee, actor: Employee, competency: Competency, target_level: int
+) -> DevelopmentGoal:
+    if actor.pk != employee.pk:
+        raise PermissionDenied("People set their own development goals.")
+    _check_competency(organization=employee.organization, competency=competency)
+    _check_level(organization=employee.organization, level=target_level, field="target_level")
+    goal, _ = DevelopmentGoal.objects.update_or_create(
+        organization=employee.organization,
+        employee=employee,
+        competency=competency,
+        defaults={"target_level": target_level},
+    )
+    return goal
+
+
+@transaction.atomic
+def goal_remove(*, goal: DevelopmentGoal, actor: Employee) -> None:
+    if actor.pk != goal.employee_id:
+        raise PermissionDenied("People manage their own development goals.")
+    goal.delete()
+
+
+# --- Assessment requests -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assessment_request_create(
+    *,
+    organization: Organization,
+    actor: Employee,
+    audience: str,
+    due_date: dt.date,
+    department: Department | None = None,
+    role: Role | None = None,
+    message: str = "",
+) -> AssessmentRequest:
+    if not actor.is_hr_admin:
+        raise PermissionDenied("Only HR admins can request assessments.")
+    if due_date < timezone.localdate():
+        raise ValidationError({"due_date": "The due date must be today or later."})
+    people = Employee.objects.filter(organization=organization, is_active=True)
+    if audience == AssessmentRequest.Audience.DEPARTMENT:
+        if department is None or department.organization_id != organization.pk:
+            raise ValidationError({"department": "Choose a department of your organisation."})
+        people = people.filter(department=department)
+        role = None
+    elif audience == AssessmentRequest.Audience.ROLE:
+        if role is None or role.organization_id != organization.pk:
+            raise ValidationError({"role": "Choose a role of your organisation."})
+        people = people.filter(role=role)
+        department = None
+    elif audience == AssessmentRequest.Audience.ORGANIZATION:
+        department = role = None
+    else:
+        raise ValidationError(
+            {"audience": "Choose the whole organisation, a department or a role."}
+        )
+    people_ids = list(people.values_list("pk", flat=True))
+    if not people_ids:
+        raise ValidationError({"audience": "Nobody active matches this audience."})
+    request = AssessmentRequest.objects.create(
+        organization=organization,
+        requested_by=actor,
+        audience=audience,
+        department=department,
+        role=role,
+        due_date=due_date,
+        message=message.strip(),
+    )
+    AssessmentRequestRecipient.objects.bulk_create(
+        AssessmentRequestRecipient(organization=organization, request=request, employee_id=pk)
+        for pk in people_ids
+    )
+    audit_record(
+        organization=organization,
+        actor=actor,
+        subject_type="assessment_request",
+        subject_id=request.pk,
+        action="create",
+        summary=f"Asked {len(people_ids)} people to assess themselves by {due_date:%d %b %Y}",
+    )
+    return request
+
+
+def assessment_reminders_send(*, organization: Organization, today: dt.date) -> int:
+    """E-mail one reminder to each person whose request is overdue and not done; never twice.
+
+    The row is claimed with a conditional UPDATE before the e-mail goes out, so two workers
+    running this at once cannot both send it.
+    """
+    due = AssessmentRequestRecipient.objects.filter(
+        organization=organization,
+        completed_at__isnull=True,
+        reminded_at__isnull=True,
+        request__due_date__lt=today,
+        employee__is_active=True,
+    ).select_related("request", "employee__user")
+    sent = 0
+    for recipient in due:
+        claimed = AssessmentRequestRecipient.objects.filter(
+            organization=organization, pk=recipient.pk, reminded_at__isnull=True
+        ).update(reminded_at=timezone.now())
+        if not claimed:
+            continue
+        link = settings.SITE_URL + reverse("my_skills", kwargs={"org_slug": organization.slug})
+        send_mail(
+            subject=f"Reminder: your skills self-assessment was due {recipient.request.due_date:%d %b}",
+            message=(
+                f"Hello {recipient.employee.user.first_name or recipient.employee.name},\n\n"
+                f"{organization.name} asked you to assess your skills by "
+                f"{recipient.request.due_date:%d %B %Y}. It takes a few minutes:\n{link}\n"
+            ),
+            from_email=None,
+            recipient_list=[recipient.employee.user.email],
+        )
+        sent += 1
+    return sent

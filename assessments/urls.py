@@ -1,0 +1,7 @@
+from django.urls import path
+
+from assessments import views
+
+urlpatterns = [
+    path("my-skills/", views.my_skills, name="my_skills"),
+]
