@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -153,6 +154,12 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "assessment-reminders": {
+        "task": "assessments.tasks.send_assessment_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}
 
 # --- Password validation, i18n ---------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
