@@ -1,0 +1,30 @@
+"""Cross-layer wiring: hooks registered by higher layers, and account flows that span apps."""
+
+from __future__ import annotations
+
+from django.core import mail
+
+from competencies.models import ProficiencyLevel
+from mentorship import services
+from mentorship.models import User
+
+
+def test_a_new_organisation_starts_with_the_default_scale(db) -> None:
+    org = services.organization_create(name="Initech", slug="initech")
+    names = list(
+        ProficiencyLevel.objects.filter(organization=org).order_by("level").values_list(
+            "name", flat=True
+        )
+    )
+    assert names == ["None", "Awareness", "Basic", "Competent", "Advanced", "Expert"]
+
+
+def test_a_person_added_by_hr_can_set_a_password_by_reset(client, org, hr) -> None:
+    person = services.employee_create(
+        organization=org, actor=hr, email="New.Hire@acme.test", first_name="New", last_name="Hire"
+    )
+    assert not person.user.has_usable_password()
+    response = client.post("/accounts/password/reset/", {"email": "new.hire@acme.test"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [User.objects.get(pk=person.user_id).email]
