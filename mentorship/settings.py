@@ -239,9 +239,19 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Mentoring platform API",
     "DESCRIPTION": (
-        "REST API for HRIS integration and automation. Every credential is bound to one "
-        "organisation; ids of another organisation answer 404. Errors share one format: "
-        '`{"detail": str, "errors": {field: [messages]}}`.'
+        "REST API for HRIS integration and automation.\n\n"
+        "**Authentication.** The web app's session cookie for now (sign in at /accounts/login/; "
+        "writes need the `X-CSRFToken` header). Anonymous requests answer 403. Every request "
+        "acts in one organisation: the `X-Organization: <slug>` header if given (404 unless you "
+        "are a member there), else the organisation last opened in the web app, else your first "
+        "membership. Ids of another organisation answer 404, in URLs and request bodies alike.\n\n"
+        "**Permissions.** Every member reads; HR admins write.\n\n"
+        "**Pagination.** Lists take `?page=` and `?page_size=` (default 50, at most 500) and "
+        "answer `{count, next, previous, results}`; `?search=` and the listed filters narrow "
+        "them, `?ordering=` sorts them.\n\n"
+        "**Errors** share one format (the `Error` schema): "
+        '`{"detail": "summary", "errors": {"field": ["message"]}}`, with `errors` for '
+        'validation errors only and errors about the whole request under "non_field_errors".'
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -249,6 +259,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "mentorship.api_base.schema_add_tenant_conventions",
+    ],
 }
 
 # --- Product defaults -------------------------------------------------------------------------
