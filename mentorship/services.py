@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mentorship.audit import audit_record, diff_fields
+from mentorship.errors import unique_conflicts_as_validation_errors
 from mentorship.models import Department, Employee, Organization, User
 
 if TYPE_CHECKING:
@@ -235,6 +236,7 @@ def _other_hr_admins(employee: Employee) -> bool:
     )
 
 
+@unique_conflicts_as_validation_errors
 @transaction.atomic
 def employee_create(
     *,
@@ -311,6 +313,7 @@ def employee_create(
     return employee
 
 
+@unique_conflicts_as_validation_errors
 @transaction.atomic
 def employee_update(*, employee: Employee, actor: Employee | None, **fields: Any) -> Employee:
     """Change any of the fields `employee_create` takes (and `is_active`).
@@ -558,6 +561,7 @@ def _clean_department(fields: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+@unique_conflicts_as_validation_errors
 @transaction.atomic
 def department_create(
     *,
@@ -586,6 +590,7 @@ def department_create(
     return department
 
 
+@unique_conflicts_as_validation_errors
 @transaction.atomic
 def department_update(
     *, department: Department, actor: Employee | None, **fields: Any

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 
 from competencies.models import ProficiencyLevel
 from mentorship import services
-from mentorship.models import User
+from mentorship.models import Department, User
 
 
 def test_a_new_organisation_starts_with_the_default_scale(db) -> None:
@@ -28,3 +30,12 @@ def test_a_person_added_by_hr_can_set_a_password_by_reset(client, org, hr) -> No
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [User.objects.get(pk=person.user_id).email]
+
+
+def test_a_unique_race_is_a_validation_error_not_a_server_error(org, hr, monkeypatch) -> None:
+    """Both requests pass the duplicate pre-check; the database constraint rejects the second."""
+    services.department_create(organization=org, actor=hr, name="Data", code="DATA")
+    monkeypatch.setattr(services, "_validate_department_fields", lambda **kwargs: {})
+    with pytest.raises(ValidationError, match="conflicts with a change saved at the same moment"):
+        services.department_create(organization=org, actor=hr, name="Data 2", code="DATA")
+    assert Department.objects.filter(organization=org, code="DATA").count() == 1
