@@ -15,5 +15,5 @@ if TYPE_CHECKING:
 class TenantRequest(HttpRequest):
     organization: Organization
     employee: Employee
-    user: User  # type: ignore[assignment]
+    user: User
     htmx: HtmxDetails
