@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -196,6 +197,35 @@ def assessment_submit(*, assessment: Assessment, actor: Employee) -> Assessment:
     return locked
 
 
+def _profile_fold(
+    profile: SkillProfile, *, kind: str, level: int, at: dt.datetime, required: int | None
+) -> None:
+    """Fold one submitted rating into a profile row: the one rule for how levels combine."""
+    if kind == Kind.SELF:
+        profile.self_level, profile.self_assessed_at = level, at
+    else:
+        profile.manager_level, profile.manager_assessed_at = level, at
+    profile.manager_confirmed = profile.manager_level is not None
+    profile.effective_level = (
+        profile.manager_level if profile.manager_level is not None else profile.self_level or 0
+    )
+    if required is not None and profile.effective_level < required:
+        profile.first_gap_seen_at = profile.first_gap_seen_at or at
+    profile.updated_at = at
+
+
+PROFILE_FIELDS = [
+    "self_level",
+    "self_assessed_at",
+    "manager_level",
+    "manager_assessed_at",
+    "manager_confirmed",
+    "effective_level",
+    "first_gap_seen_at",
+    "updated_at",
+]
+
+
 def _profile_apply(
     *,
     subject: Employee,
@@ -204,7 +234,7 @@ def _profile_apply(
     requirements: list[RoleRequirement],
     at: dt.datetime,
 ) -> None:
-    """Fold submitted ratings into the skill profile: two queries and two bulk writes."""
+    """Fold submitted ratings into the skill profile: one read and two bulk writes."""
     required = {req.competency_id: req.required_level for req in requirements}
     existing = {
         p.competency_id: p
@@ -215,7 +245,6 @@ def _profile_apply(
         )
     }
     to_create: list[SkillProfile] = []
-    to_update: list[SkillProfile] = []
     for rating in ratings:
         profile = existing.get(rating.competency_id)
         if profile is None:
@@ -226,34 +255,121 @@ def _profile_apply(
                 effective_level=rating.level,
             )
             to_create.append(profile)
-        else:
-            to_update.append(profile)
-        if kind == Kind.SELF:
-            profile.self_level, profile.self_assessed_at = rating.level, at
-        else:
-            profile.manager_level, profile.manager_assessed_at = rating.level, at
-        profile.manager_confirmed = profile.manager_level is not None
-        profile.effective_level = (
-            profile.manager_level if profile.manager_level is not None else rating.level
+        _profile_fold(
+            profile,
+            kind=kind,
+            level=rating.level,
+            at=at,
+            required=required.get(rating.competency_id),
         )
-        target = required.get(rating.competency_id)
-        if target is not None and profile.effective_level < target:
-            profile.first_gap_seen_at = profile.first_gap_seen_at or at
-        profile.updated_at = at
     SkillProfile.objects.bulk_create(to_create)
-    SkillProfile.objects.bulk_update(
-        to_update,
-        [
-            "self_level",
-            "self_assessed_at",
-            "manager_level",
-            "manager_assessed_at",
-            "manager_confirmed",
-            "effective_level",
-            "first_gap_seen_at",
-            "updated_at",
-        ],
+    SkillProfile.objects.bulk_update(list(existing.values()), PROFILE_FIELDS)
+
+
+@dataclass(frozen=True)
+class SubmittedAssessment:
+    """An assessment that already happened, for bulk loading (demo data, initial imports)."""
+
+    subject: Employee
+    assessor: Employee
+    kind: str
+    submitted_at: dt.datetime
+    levels: dict[int, int]  # competency id -> level
+    evidence: dict[int, str] = field(default_factory=dict)
+
+
+@transaction.atomic
+def assessments_load_submitted(
+    *, organization: Organization, entries: list[SubmittedAssessment]
+) -> int:
+    """Record many submitted assessments at once and build the skill profiles they imply.
+
+    Applies the same checks as the interactive path (who may assess whom, levels on the scale,
+    competencies of this organisation) and the same folding rule, in a constant number of queries.
+    Returns the number of ratings written. Nothing is written if any entry is invalid.
+    """
+    low, high = scale_bounds(organization=organization)
+    competency_ids = set(
+        Competency.objects.filter(organization=organization, archived_at__isnull=True).values_list(
+            "pk", flat=True
+        )
     )
+    for index, entry in enumerate(entries):
+        try:
+            _check_assessor(subject=entry.subject, assessor=entry.assessor, kind=entry.kind)
+        except ValidationError as exc:
+            raise ValidationError({f"entries[{index}]": exc.messages}) from exc
+        for competency_id, level in entry.levels.items():
+            if competency_id not in competency_ids:
+                raise ValidationError(
+                    {
+                        f"entries[{index}]": f"Competency {competency_id} is not in this organisation."
+                    }
+                )
+            if not low <= level <= high:
+                raise ValidationError(
+                    {f"entries[{index}]": f"Level {level} is outside the scale ({low}–{high})."}
+                )
+    assessments = Assessment.objects.bulk_create(
+        Assessment(
+            organization=organization,
+            subject=e.subject,
+            assessor=e.assessor,
+            kind=e.kind,
+            status=Assessment.Status.SUBMITTED,
+            role_id=e.subject.role_id,
+            created_at=e.submitted_at,
+            submitted_at=e.submitted_at,
+        )
+        for e in entries
+    )
+    ratings = [
+        Rating(
+            organization=organization,
+            assessment=assessment,
+            competency_id=competency_id,
+            level=level,
+            evidence=entry.evidence.get(competency_id, ""),
+        )
+        for assessment, entry in zip(assessments, entries, strict=True)
+        for competency_id, level in entry.levels.items()
+    ]
+    Rating.objects.bulk_create(ratings, batch_size=1000)
+
+    required = {
+        (r.role_id, r.competency_id): r.required_level
+        for r in RoleRequirement.objects.filter(organization=organization)
+    }
+    subject_ids = {e.subject.pk for e in entries}
+    profiles = {
+        (p.employee_id, p.competency_id): p
+        for p in SkillProfile.objects.filter(organization=organization, employee_id__in=subject_ids)
+    }
+    existing_keys = set(profiles)
+    for entry in sorted(entries, key=lambda e: e.submitted_at):
+        for competency_id, level in entry.levels.items():
+            key = (entry.subject.pk, competency_id)
+            if key not in profiles:
+                profiles[key] = SkillProfile(
+                    organization=organization,
+                    employee_id=entry.subject.pk,
+                    competency_id=competency_id,
+                    effective_level=level,
+                )
+            _profile_fold(
+                profiles[key],
+                kind=entry.kind,
+                level=level,
+                at=entry.submitted_at,
+                required=required.get((entry.subject.role_id or 0, competency_id)),
+            )
+    SkillProfile.objects.bulk_create(
+        [p for k, p in profiles.items() if k not in existing_keys], batch_size=1000
+    )
+    SkillProfile.objects.bulk_update(
+        [p for k, p in profiles.items() if k in existing_keys], PROFILE_FIELDS, batch_size=1000
+    )
+    return len(ratings)
 
 
 # --- Development goals ---------------------------------------------------------------------------

@@ -221,3 +221,57 @@ def test_overdue_reminder_is_sent_once(org, hr, developer, skills) -> None:
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [developer.user.email]
     assert "/o/acme/" in mail.outbox[0].body
+
+
+def test_bulk_load_folds_like_interactive_submits(developer, manager, skills) -> None:
+    programming, writing, negotiation = skills
+    t0 = timezone.now() - dt.timedelta(days=30)
+    written = services.assessments_load_submitted(
+        organization=developer.organization,
+        entries=[
+            services.SubmittedAssessment(
+                subject=developer,
+                assessor=developer,
+                kind=SELF,
+                submitted_at=t0,
+                levels={programming.pk: 5, writing.pk: 2},
+            ),
+            services.SubmittedAssessment(
+                subject=developer,
+                assessor=manager,
+                kind=MANAGER,
+                submitted_at=t0 + dt.timedelta(days=1),
+                levels={programming.pk: 3},
+            ),
+        ],
+    )
+    assert written == 3
+    prog = SkillProfile.objects.get(employee=developer, competency=programming)
+    assert (prog.self_level, prog.manager_level, prog.effective_level) == (5, 3, 3)
+    assert prog.manager_confirmed and prog.first_gap_seen_at is not None
+    assert SkillProfile.objects.get(employee=developer, competency=writing).effective_level == 2
+    assert Assessment.objects.filter(status=Assessment.Status.SUBMITTED).count() == 2
+
+
+def test_bulk_load_is_all_or_nothing(developer, hr, skills) -> None:
+    with pytest.raises(ValidationError, match=r"entries\[1\]"):
+        services.assessments_load_submitted(
+            organization=developer.organization,
+            entries=[
+                services.SubmittedAssessment(
+                    subject=developer,
+                    assessor=developer,
+                    kind=SELF,
+                    submitted_at=timezone.now(),
+                    levels={skills[0].pk: 3},
+                ),
+                services.SubmittedAssessment(
+                    subject=developer,
+                    assessor=hr,
+                    kind=MANAGER,
+                    submitted_at=timezone.now(),
+                    levels={skills[0].pk: 3},
+                ),
+            ],
+        )
+    assert not Assessment.objects.exists() and not SkillProfile.objects.exists()
