@@ -45,6 +45,7 @@ class TenantMiddleware:
             raise Http404("No such organisation")
         request.organization = membership.organization  # type: ignore[attr-defined]
         request.employee = membership  # type: ignore[attr-defined]
-        request.session[SESSION_ORG_KEY] = membership.organization_id
+        if request.session.get(SESSION_ORG_KEY) != membership.organization_id:
+            request.session[SESSION_ORG_KEY] = membership.organization_id
         with scope(organization=membership.organization):
             return self.get_response(request)

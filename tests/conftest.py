@@ -16,6 +16,7 @@ import pytest
 from django.test import Client
 from django_scopes import scopes_disabled
 
+from mentorship.middleware import SESSION_ORG_KEY
 from mentorship.models import Employee, Organization
 from tests.factories import DepartmentFactory, EmployeeFactory, OrganizationFactory, UserFactory
 
@@ -83,6 +84,10 @@ def client_for() -> Callable[[Employee], Client]:
     def make(member: Employee) -> Client:
         c = Client()
         c.force_login(member.user)
+        # As after a first visit: the session already remembers the current organisation.
+        session = c.session
+        session[SESSION_ORG_KEY] = member.organization_id
+        session.save()
         return c
 
     return make
