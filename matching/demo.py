@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from competencies.models import Competency, Role
+from competencies.models import Competency, ProficiencyLevel, Role
 from competencies.onet import onet_import
 from competencies.services import scale_ensure_default
 from mentorship.models import Department, Employee, Organization, User
@@ -558,6 +560,80 @@ def _counts(organization: Organization, created: bool) -> SeedResult:
     )
 
 
+def _demo_levels(
+    rng: random.Random, requirements: list[tuple[int, int, int]], *, top: int, gaps_at_least: int
+) -> dict[int, int]:
+    """A believable true level per required competency: most met, a few gaps, one strength.
+
+    `requirements` are (competency id, required level, importance). At least `gaps_at_least` of
+    them (the most important ones) fall below the requirement.
+    """
+    levels: dict[int, int] = {}
+    forced = {
+        cid for cid, _, _ in sorted(requirements, key=lambda r: (-r[2], r[0]))[:gaps_at_least]
+    }
+    for cid, required, _ in requirements:
+        roll = rng.random()
+        if cid in forced or roll < 0.18:
+            level = required - (2 if rng.random() < 0.3 else 1)
+        elif roll < 0.75:
+            level = required
+        else:
+            level = required + 1
+        levels[cid] = max(0, min(top, level))
+    if requirements and max(levels.values()) < top - 1:
+        # Almost everyone is strong in something: lift one non-gap competency to 4 or 5.
+        candidates = [cid for cid, _, _ in requirements if cid not in forced] or list(levels)
+        levels[rng.choice(candidates)] = rng.choice((top - 1, top - 1, top))
+    return levels
+
+
+def _write_ratings(organization: Organization, spec: OrgSpec, rng: random.Random) -> int:
+    """Submitted self and manager assessments for everyone, through the assessments bulk loader."""
+    from assessments.services import SubmittedAssessment, assessments_load_submitted
+    from competencies.models import RoleRequirement
+
+    top = max(
+        ProficiencyLevel.objects.filter(organization=organization).values_list("level", flat=True)
+    )
+    reqs: dict[int, list[tuple[int, int, int]]] = {}
+    for r in RoleRequirement.objects.filter(organization=organization).order_by(
+        "role_id", "competency_id"
+    ):
+        reqs.setdefault(r.role_id, []).append((r.competency_id, r.required_level, r.importance))
+    people = list(
+        Employee.objects.filter(organization=organization)
+        .select_related("user")
+        .order_by("external_id")
+    )
+    by_id = {p.pk: p for p in people}
+    employee_email = spec.employee.email if spec.employee else ""
+    now = timezone.now()
+    entries = []
+    for person in people:
+        requirements = reqs.get(person.role_id or 0, [])
+        if not requirements:
+            continue
+        truth = _demo_levels(
+            rng,
+            requirements,
+            top=top,
+            gaps_at_least=2 if person.user.email == employee_email else 0,
+        )
+        self_at = now - timedelta(days=rng.randint(20, 60), hours=rng.randint(0, 23))
+        self_levels = {}
+        for cid, level in truth.items():
+            roll = rng.random()
+            drift = 2 if roll < 0.05 else 1 if roll < 0.25 else -1 if roll < 0.33 else 0
+            self_levels[cid] = max(0, min(top, level + drift))
+        entries.append(SubmittedAssessment(person, person, "self", self_at, self_levels))
+        manager = by_id.get(person.manager_id or 0)
+        if manager is not None and (rng.random() < 0.8 or person.user.email == employee_email):
+            manager_at = self_at + timedelta(days=rng.randint(2, 10))
+            entries.append(SubmittedAssessment(person, manager, "manager", manager_at, truth))
+    return assessments_load_submitted(organization=organization, entries=entries)
+
+
 @transaction.atomic
 def _seed_organisation(spec: OrgSpec, people: list[Person], password: str) -> SeedResult:
     organization, _ = Organization.objects.get_or_create(
@@ -568,6 +644,7 @@ def _seed_organisation(spec: OrgSpec, people: list[Person], password: str) -> Se
     scale_ensure_default(organization=organization)
     onet_import(organization=organization, actor=None, occupation_codes=spec.role_codes)
     _write_people(organization, spec, people, password)
+    _write_ratings(organization, spec, random.Random(f"{SEED}-{spec.slug}-ratings"))
     return _counts(organization, created=True)
 
 
