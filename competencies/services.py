@@ -24,6 +24,7 @@ from competencies.models import (
 )
 from competencies.selectors import scale_bounds
 from mentorship.audit import audit_record, diff_fields
+from mentorship.errors import unique_conflicts_as_validation_errors
 from mentorship.models import Employee, Organization
 
 COMPETENCY_FIELDS = ("name", "category", "description", "code")
@@ -164,6 +165,7 @@ def _audit_competency(
     )
 
 
+@unique_conflicts_as_validation_errors
 @transaction.atomic
 def competency_create(
     *,
@@ -188,6 +190,7 @@ def competency_create(
     return competency
 
 
+@unique_conflicts_as_validation_errors
 @transaction.atomic
 def competency_update(
     *, competency: Competency, actor: Employee | None, **fields: Any
@@ -258,6 +261,7 @@ def competency_delete(*, competency: Competency, actor: Employee | None) -> None
     )
 
 
+@unique_conflicts_as_validation_errors
 @transaction.atomic
 def behaviour_set(
     *, competency: Competency, actor: Employee | None, level: int, description: str
@@ -345,6 +349,7 @@ def _audit_role(
     )
 
 
+@unique_conflicts_as_validation_errors
 @transaction.atomic
 def role_create(
     *,
@@ -369,6 +374,7 @@ def role_create(
     return role
 
 
+@unique_conflicts_as_validation_errors
 @transaction.atomic
 def role_update(*, role: Role, actor: Employee | None, **fields: Any) -> Role:
     """Change any of name, code, family and description; unchanged values write nothing."""
@@ -432,6 +438,7 @@ def role_delete(*, role: Role, actor: Employee | None) -> None:
     )
 
 
+@unique_conflicts_as_validation_errors
 @transaction.atomic
 def requirement_set(
     *,
