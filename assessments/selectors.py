@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from assessments.models import (
     Assessment,
+    AssessmentRequest,
     AssessmentRequestRecipient,
     DevelopmentGoal,
     Rating,
     SkillProfile,
 )
-from competencies.models import Competency, Role, RoleRequirement
+from competencies.models import Competency, ProficiencyLevel, Role, RoleRequirement
 from mentorship.models import Employee, Organization
 
 
@@ -401,3 +402,245 @@ def open_requests_for(*, employee: Employee) -> QuerySet[AssessmentRequestRecipi
     return AssessmentRequestRecipient.objects.filter(
         organization_id=employee.organization_id, employee=employee, completed_at__isnull=True
     ).select_related("request")
+
+
+# --- The assessment form, as the pages show it ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LevelOption:
+    """One level of the scale for one competency: what a person observably does there."""
+
+    level: int
+    name: str
+    text: str  # the competency's behaviour at this level, else the scale's general description
+    described: bool  # whether `text` is the competency's own behaviour
+
+
+@dataclass
+class FormItem:
+    competency: Competency
+    required_level: int | None
+    options: list[LevelOption]
+    rating: Rating | None  # this assessor's rating in the open draft
+    reference: Rating | None  # the subject's latest submitted self rating
+
+    @property
+    def level(self) -> int | None:
+        return self.rating.level if self.rating else None
+
+    @property
+    def reference_option(self) -> LevelOption | None:
+        if self.reference is None:
+            return None
+        return next((o for o in self.options if o.level == self.reference.level), None)
+
+
+@dataclass
+class AssessmentForm:
+    subject: Employee
+    kind: str
+    draft: Assessment | None
+    items: list[FormItem]
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def rated(self) -> int:
+        return sum(1 for item in self.items if item.rating is not None)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.rated / self.total) if self.total else 0
+
+    @property
+    def missing(self) -> list[str]:
+        return [item.competency.name for item in self.items if item.rating is None]
+
+    def item_for(self, competency_id: int) -> FormItem | None:
+        return next((i for i in self.items if i.competency.pk == competency_id), None)
+
+
+def assessment_form(*, subject: Employee, assessor: Employee, kind: str) -> AssessmentForm:
+    """Everything the self or manager form shows, in a fixed number of queries."""
+    competencies = form_competencies(employee=subject)
+    scale = list(
+        ProficiencyLevel.objects.filter(organization_id=subject.organization_id).order_by("level")
+    )
+    required = (
+        {
+            r.competency_id: r.required_level
+            for r in RoleRequirement.objects.filter(
+                organization_id=subject.organization_id, role_id=subject.role_id
+            )
+        }
+        if subject.role_id
+        else {}
+    )
+    draft = open_draft(subject=subject, assessor=assessor, kind=kind)
+    ratings = ratings_of(draft)
+    references = (
+        latest_submitted_ratings(subject=subject, kind=Assessment.Kind.SELF) if competencies else {}
+    )
+    items = []
+    for comp in competencies:
+        behaviours = {b.level: b.description for b in comp.behaviours.all()}
+        options = [
+            LevelOption(
+                level=step.level,
+                name=step.name,
+                text=behaviours.get(step.level) or step.description,
+                described=step.level in behaviours,
+            )
+            for step in scale
+        ]
+        items.append(
+            FormItem(
+                competency=comp,
+                required_level=required.get(comp.pk),
+                options=options,
+                rating=ratings.get(comp.pk),
+                reference=references.get(comp.pk),
+            )
+        )
+    return AssessmentForm(subject=subject, kind=kind, draft=draft, items=items)
+
+
+def assessable_competencies(*, employee: Employee) -> QuerySet[Competency]:
+    """The competencies a form for this person accepts: their role's active ones."""
+    return Competency.objects.filter(
+        organization_id=employee.organization_id,
+        requirements__role_id=employee.role_id or 0,
+        archived_at__isnull=True,
+    ).distinct()
+
+
+# --- Profile page --------------------------------------------------------------------------------
+
+
+@dataclass
+class ProfileRow:
+    competency: Competency
+    cell: MatrixCell
+    profile: SkillProfile | None
+    in_role: bool
+
+
+def profile_rows(*, employee: Employee) -> list[ProfileRow]:
+    """The role's competencies, then any other assessed ones, with required, self, manager and
+    effective levels side by side (two queries)."""
+    org = employee.organization
+    reqs = role_requirements(organization=org, role_id=employee.role_id) if employee.role_id else []
+    profiles = {
+        p.competency_id: p
+        for p in SkillProfile.objects.filter(
+            organization=org, employee=employee, competency__archived_at__isnull=True
+        ).select_related("competency")
+    }
+    threshold = org.mentor_threshold_level
+
+    def row(comp: Competency, req: RoleRequirement | None) -> ProfileRow:
+        prof = profiles.get(comp.pk)
+        return ProfileRow(
+            competency=comp,
+            cell=MatrixCell(
+                required=req.required_level if req else None,
+                effective=prof.effective_level if prof else None,
+                self_level=prof.self_level if prof else None,
+                manager_level=prof.manager_level if prof else None,
+                importance=req.importance if req else 0,
+                threshold=threshold,
+            ),
+            profile=prof,
+            in_role=req is not None,
+        )
+
+    in_role = {r.competency_id for r in reqs}
+    rows = [row(r.competency, r) for r in sorted(reqs, key=lambda r: _by_name(r.competency))]
+    others = sorted(
+        (p.competency for cid, p in profiles.items() if cid not in in_role), key=_by_name
+    )
+    rows += [row(comp, None) for comp in others]
+    return rows
+
+
+def _by_name(competency: Competency) -> tuple[str, str]:
+    return (competency.category, competency.name)
+
+
+def goals_of(*, employee: Employee) -> list[DevelopmentGoal]:
+    return list(
+        DevelopmentGoal.objects.filter(
+            organization_id=employee.organization_id, employee=employee
+        ).select_related("target_role", "competency")
+    )
+
+
+def self_rating_progress(*, employee: Employee) -> tuple[int, int]:
+    """(rated, total) over the role's competencies: rated in the open draft or self-assessed
+    before."""
+    wanted = {c.pk for c in assessable_competencies(employee=employee).only("pk")}
+    if not wanted:
+        return 0, 0
+    draft = open_draft(subject=employee, assessor=employee, kind=Assessment.Kind.SELF)
+    rated = set(ratings_of(draft))
+    rated |= set(
+        SkillProfile.objects.filter(
+            organization_id=employee.organization_id,
+            employee=employee,
+            self_level__isnull=False,
+            competency_id__in=wanted,
+        ).values_list("competency_id", flat=True)
+    )
+    return len(rated & wanted), len(wanted)
+
+
+# --- Assessment request progress ------------------------------------------------------------------
+
+
+def request_list(*, organization: Organization) -> QuerySet[AssessmentRequest]:
+    """Requests, newest first, each with `asked` and `done` counts."""
+    return (
+        AssessmentRequest.objects.filter(organization=organization)
+        .select_related("department", "role", "requested_by__user")
+        .annotate(
+            asked=Count("recipients"),
+            done=Count("recipients", filter=Q(recipients__completed_at__isnull=False)),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def request_recipients(
+    *, assessment_request: AssessmentRequest
+) -> QuerySet[AssessmentRequestRecipient]:
+    """Who was asked: not done first, then by name."""
+    return (
+        AssessmentRequestRecipient.objects.filter(
+            organization_id=assessment_request.organization_id, request=assessment_request
+        )
+        .select_related("employee__user", "employee__department", "employee__role")
+        .order_by(
+            F("completed_at").desc(nulls_first=True),
+            "employee__user__last_name",
+            "employee__user__first_name",
+        )
+    )
+
+
+def latest_request_by_employee(
+    *, organization: Organization, employee_ids: list[int]
+) -> dict[int, AssessmentRequestRecipient]:
+    """Each person's most recent assessment request (done or not), from one query."""
+    latest: dict[int, AssessmentRequestRecipient] = {}
+    for recipient in (
+        AssessmentRequestRecipient.objects.filter(
+            organization=organization, employee_id__in=employee_ids
+        )
+        .select_related("request")
+        .order_by("employee_id", "-request__created_at", "-id")
+    ):
+        latest.setdefault(recipient.employee_id, recipient)
+    return latest

@@ -14,9 +14,9 @@ from mentorship.models import Department, User
 def test_a_new_organisation_starts_with_the_default_scale(db) -> None:
     org = services.organization_create(name="Initech", slug="initech")
     names = list(
-        ProficiencyLevel.objects.filter(organization=org).order_by("level").values_list(
-            "name", flat=True
-        )
+        ProficiencyLevel.objects.filter(organization=org)
+        .order_by("level")
+        .values_list("name", flat=True)
     )
     assert names == ["None", "Awareness", "Basic", "Competent", "Advanced", "Expert"]
 

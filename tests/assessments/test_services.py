@@ -224,7 +224,7 @@ def test_overdue_reminder_is_sent_once(org, hr, developer, skills) -> None:
 
 
 def test_bulk_load_folds_like_interactive_submits(developer, manager, skills) -> None:
-    programming, writing, negotiation = skills
+    programming, writing, _ = skills
     t0 = timezone.now() - dt.timedelta(days=30)
     written = services.assessments_load_submitted(
         organization=developer.organization,
