@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Count, F, Q, QuerySet
 
@@ -250,9 +251,9 @@ class MatrixCell:
     importance: int
     threshold: int
 
-    @property
+    @cached_property
     def state(self) -> str:
-        """gap / met / strength / unrated / extra (not required by the person's role)."""
+        """gap / met / strength / unrated / none (not required by the person's role, not rated)."""
         if self.effective is None:
             return "unrated" if self.required is not None else "none"
         if self.required is not None and self.effective < self.required:
@@ -261,12 +262,35 @@ class MatrixCell:
             return "strength"
         return "met" if self.required is not None else "none"
 
-    @property
+    @cached_property
     def disagreement(self) -> bool:
         return (
             self.self_level is not None
             and self.manager_level is not None
             and abs(self.self_level - self.manager_level) >= 2
+        )
+
+    @cached_property
+    def label(self) -> str:
+        """What the cell shows: effective/required, or the level alone when not required."""
+        effective = "–" if self.effective is None else str(self.effective)
+        if self.required is not None:
+            return f"{effective}/{self.required}"
+        return "" if self.effective is None else effective
+
+    @cached_property
+    def tooltip(self) -> str:
+        """The cell's full story for its title attribute, built here rather than in the template:
+        a matrix has thousands of cells and per-cell template logic dominates its cost."""
+
+        def lv(value: int | None) -> str:
+            return "–" if value is None else str(value)
+
+        state = "not required" if self.state == "none" else self.state
+        required = "" if self.required is None else f", required {self.required}"
+        return (
+            f"{state}; effective {lv(self.effective)}{required}; "
+            f"self {lv(self.self_level)}, manager {lv(self.manager_level)}"
         )
 
     @property
@@ -347,19 +371,27 @@ def team_matrix(
         {r.competency_id: r.competency for r in reqs}.values(),
         key=lambda c: (c.category, c.name),
     )
+    # Plain tuples: thousands of cells, no need for model instances.
     profiles = {
-        (p.employee_id, p.competency_id): p
-        for p in SkillProfile.objects.filter(
-            organization=org, employee_id__in=ids, competency__in=competencies
+        (employee_id, competency_id): (effective, self_level, manager_level)
+        for employee_id, competency_id, effective, self_level, manager_level in (
+            SkillProfile.objects.filter(
+                organization=org, employee_id__in=ids, competency__in=competencies
+            ).values_list(
+                "employee_id", "competency_id", "effective_level", "self_level", "manager_level"
+            )
         )
     }
+    none = (None, None, None)
     submitted_self = set(
         Assessment.objects.filter(
             organization=org,
             subject_id__in=ids,
             kind=Assessment.Kind.SELF,
             status=Assessment.Status.SUBMITTED,
-        ).values_list("subject_id", flat=True)
+        )
+        .values_list("subject_id", flat=True)
+        .distinct()
     )
     threshold = org.mentor_threshold_level
     direct_set = set(direct)
@@ -368,13 +400,13 @@ def team_matrix(
         cells = []
         for comp in competencies:
             req = required.get((person.role_id or 0, comp.pk))
-            prof = profiles.get((person.pk, comp.pk))
+            effective, self_level, manager_level = profiles.get((person.pk, comp.pk), none)
             cells.append(
                 MatrixCell(
                     required=req.required_level if req else None,
-                    effective=prof.effective_level if prof else None,
-                    self_level=prof.self_level if prof else None,
-                    manager_level=prof.manager_level if prof else None,
+                    effective=effective,
+                    self_level=self_level,
+                    manager_level=manager_level,
                     importance=req.importance if req else 0,
                     threshold=threshold,
                 )
