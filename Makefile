@@ -1,5 +1,6 @@
 # The two-command contract: `make run` and `make test` work on a fresh machine with Python 3.11+.
 PYTHON ?= python3
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
@@ -24,8 +25,8 @@ seed: migrate
 # Web server, Celery worker and beat together; Ctrl-C stops all three.
 run: export DEBUG ?= 1
 run: seed
-	@echo "Starting web (http://127.0.0.1:8000), worker and beat. Ctrl-C stops all three."
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+	@echo "Starting web (http://127.0.0.1:$(PORT)), worker and beat. Ctrl-C stops all three."
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile --port $(PORT)
 
 test: install
 	$(BIN)/pytest
