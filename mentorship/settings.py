@@ -175,6 +175,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.tasks.send_assessment_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    "matching-recompute-due": {
+        "task": "matching.tasks.recompute_due_organizations",
+        "schedule": crontab(),  # every minute; each organisation at its own interval
+    },
 }
 
 # --- Password validation, i18n ---------------------------------------------------------------
@@ -245,7 +249,9 @@ SPECTACULAR_SETTINGS = {
         "acts in one organisation: the `X-Organization: <slug>` header if given (404 unless you "
         "are a member there), else the organisation last opened in the web app, else your first "
         "membership. Ids of another organisation answer 404, in URLs and request bodies alike.\n\n"
-        "**Permissions.** Every member reads; HR admins write.\n\n"
+        "**Permissions.** Every member reads the organisation's people and competency model; HR "
+        "admins write them. Assessments, skill profiles, gaps and goals follow the same rules as "
+        "the app: your own, your reporting line's (managers) or everyone's (HR).\n\n"
         "**Pagination.** Lists take `?page=` and `?page_size=` (default 50, at most 500) and "
         "answer `{count, next, previous, results}`; `?search=` and the listed filters narrow "
         "them, `?ordering=` sorts them.\n\n"

@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from assessments.api import AssessmentViewSet, GapViewSet, GoalViewSet, SkillProfileViewSet
 from competencies.api import CompetencyViewSet, RoleViewSet, ScaleViewSet
 from mentorship.api import DepartmentViewSet, EmployeeViewSet
 
@@ -11,5 +12,9 @@ router.register("employees", EmployeeViewSet, basename="api-employee")
 router.register("competencies", CompetencyViewSet, basename="api-competency")
 router.register("roles", RoleViewSet, basename="api-role")
 router.register("scale", ScaleViewSet, basename="api-scale")
+router.register("assessments", AssessmentViewSet, basename="api-assessment")
+router.register("skill-profiles", SkillProfileViewSet, basename="api-skill-profile")
+router.register(r"employees/(?P<employee_pk>[0-9]+)/gaps", GapViewSet, basename="api-employee-gaps")
+router.register("goals", GoalViewSet, basename="api-goal")
 
 urlpatterns = router.urls

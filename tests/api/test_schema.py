@@ -44,7 +44,16 @@ def test_operations_are_tagged_by_resource(schema) -> None:
         for operation in operations.values()
         for tag in operation["tags"]
     }
-    assert tags == {"departments", "employees", "competencies", "roles", "scale"}
+    assert tags == {
+        "departments",
+        "employees",
+        "competencies",
+        "roles",
+        "scale",
+        "assessments",
+        "skill-profiles",
+        "goals",
+    }
 
 
 def test_lists_document_pagination_and_filters(schema) -> None:

@@ -17,6 +17,9 @@ LIST_URLS = [
     "/api/v1/competencies/",
     "/api/v1/roles/",
     "/api/v1/scale/",
+    "/api/v1/assessments/",
+    "/api/v1/skill-profiles/",
+    "/api/v1/goals/",
 ]
 
 
