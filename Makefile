@@ -33,11 +33,12 @@ test: install
 
 bench: install
 	$(BIN)/python -m tests.bench
+	$(BIN)/python -m tests.bench_engine
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy $(wildcard */services.py */selectors.py */audit.py matching/engine.py)
+	$(BIN)/mypy $(wildcard */services.py */selectors.py */audit.py matching/engine.py matching/plan.py)
 
 format: install
 	$(BIN)/ruff check --fix .
