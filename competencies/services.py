@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from competencies.hooks import run_model_change_hooks_on_commit
 from competencies.models import (
     DEFAULT_SCALE,
     Competency,
@@ -217,6 +218,9 @@ def competency_archive(*, competency: Competency, actor: Employee | None) -> Com
         competency.archived_at = timezone.now()
         competency.save(update_fields=["archived_at", "updated_at"])
         _audit_competency(competency, actor, "archived", f"Archived “{competency.name}”")
+        run_model_change_hooks_on_commit(
+            organization_id=competency.organization_id, change="competency_archived"
+        )
     return competency
 
 
@@ -500,6 +504,7 @@ def requirement_set(
         summary,
         {"competency": competency.name, "competency_id": competency.pk, **changes},
     )
+    run_model_change_hooks_on_commit(organization_id=role.organization_id, change="requirement")
     return requirement
 
 
@@ -524,3 +529,4 @@ def requirement_remove(*, role: Role, actor: Employee | None, competency: Compet
             **{k: [v, None] for k, v in before.items()},
         },
     )
+    run_model_change_hooks_on_commit(organization_id=role.organization_id, change="requirement")

@@ -1,0 +1,977 @@
+"""Writes of the matching layer: recompute runs, mentor availability, accepting and dismissing
+suggestions, proposing pairings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import logging
+import time
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import numpy as np
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, FloatField, IntegerField, Q, Value, When
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
+
+from assessments.models import SkillProfile
+from competencies.models import Competency, RoleRequirement
+from matching.engine import BoolArray, FloatArray, Gaps, IntArray, OrgArrays, Suggestions, suggest
+from matching.loader import IndexMaps, fetch_columns, load_org_arrays
+from matching.models import (
+    FACTOR_NAMES,
+    MatchRun,
+    MatchSuggestion,
+    MentorOptOut,
+    Pairing,
+    RecomputeState,
+)
+from matching.plan import Plan, plan
+from mentorship.audit import audit_record, diff_fields
+from mentorship.models import Employee, Organization
+
+logger = logging.getLogger(__name__)
+
+# A claim older than this belongs to a worker that died: the next run may take over.
+LEASE = dt.timedelta(minutes=10)
+# How many times one claim runs again for requests that arrived during a run.
+MAX_RERUNS = 3
+# Scores and factor contributions are stored rounded, and compared with this tolerance.
+FLOAT_DIGITS = 6
+FLOAT_TOLERANCE = 1e-6
+TASK_MIN_LENGTH = 10
+TASK_MAX_LENGTH = 2000
+CAPACITY_MAX = 10
+
+# --- recompute ------------------------------------------------------------------------------
+
+
+def recompute_organization(*, organization_id: int, trigger: str) -> MatchRun | None:
+    """Recompute an organisation's suggestions, one run at a time per organisation.
+
+    If another run holds the organisation, this only asks it to run again when it finishes and
+    returns None. Otherwise it runs (again, up to MAX_RERUNS times, while requests keep arriving
+    during runs) and returns the last MatchRun. Not one transaction on purpose: the claim must be
+    visible to other workers while the run is in progress; the suggestions themselves are
+    written in one transaction at the end, so a run killed half-way changes nothing.
+    """
+    if trigger not in MatchRun.Trigger.values:
+        raise ValueError(f"Unknown recompute trigger {trigger!r}")
+    organization = Organization.objects.get(pk=organization_id)
+    claim = _claim(organization_id)
+    if claim is None:
+        return None
+    run: MatchRun | None = None
+    for attempt in range(MAX_RERUNS + 1):
+        try:
+            run = _run_once(organization, trigger=trigger, claim=claim)
+        except BaseException:
+            _release(organization_id, claim)
+            raise
+        claim = _release_or_continue(organization_id, claim, may_continue=attempt < MAX_RERUNS)
+        if claim is None:
+            break
+    return run
+
+
+def recompute_state_ensure(*, organization_id: int) -> None:
+    """Make sure the organisation's RecomputeState row exists (single-flight and debounce)."""
+    if RecomputeState.objects.filter(organization_id=organization_id).exists():
+        return
+    try:
+        with transaction.atomic():
+            RecomputeState.objects.create(organization_id=organization_id)
+    except IntegrityError:  # created at the same moment by another worker
+        pass
+
+
+def _claim(organization_id: int) -> dt.datetime | None:
+    """Take the organisation's single-flight claim, or ask its holder to run again."""
+    recompute_state_ensure(organization_id=organization_id)
+    now = timezone.now()
+    claimed = (
+        RecomputeState.objects.filter(organization_id=organization_id)
+        .filter(Q(running_since__isnull=True) | Q(running_since__lt=now - LEASE))
+        .update(running_since=now, rerun_requested=False)
+    )
+    if not claimed:
+        RecomputeState.objects.filter(organization_id=organization_id).update(rerun_requested=True)
+        return None
+    # Runs left "running" lost their claim (their worker died or overran the lease).
+    MatchRun.objects.filter(organization_id=organization_id, status=MatchRun.Status.RUNNING).update(
+        status=MatchRun.Status.SUPERSEDED,
+        finished_at=now,
+        error="Interrupted before it finished; a later run took over.",
+    )
+    return now
+
+
+def _release_or_continue(
+    organization_id: int, claim: dt.datetime, *, may_continue: bool
+) -> dt.datetime | None:
+    """Release the claim, or keep it for one more run if a rerun was requested meanwhile."""
+    state = RecomputeState.objects.filter(organization_id=organization_id, running_since=claim)
+    if state.filter(rerun_requested=False).update(running_since=None):
+        return None
+    if not may_continue:
+        # Leave rerun_requested set: the periodic check picks the organisation up.
+        state.update(running_since=None)
+        return None
+    again = timezone.now()
+    if state.update(running_since=again, rerun_requested=False):
+        return again
+    return None  # the lease was taken over; the new holder does the work
+
+
+def _release(organization_id: int, claim: dt.datetime) -> None:
+    try:
+        RecomputeState.objects.filter(organization_id=organization_id, running_since=claim).update(
+            running_since=None
+        )
+    except Exception:  # the database is gone; the lease expires by itself
+        logger.exception(
+            "Could not release the recompute claim of organisation %s", organization_id
+        )
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 3)
+
+
+def _run_once(organization: Organization, *, trigger: str, claim: dt.datetime) -> MatchRun:
+    run = MatchRun.objects.create(organization=organization, trigger=trigger)
+    started = time.perf_counter()
+    try:
+        phase = time.perf_counter()
+        arrays, gaps, maps = load_org_arrays(organization)
+        run.load_ms = _ms(phase)
+
+        phase = time.perf_counter()
+        suggestions = suggest(
+            arrays,
+            gaps,
+            threshold=maps.threshold,
+            k=maps.k,
+            weights=maps.weights,
+            spread=maps.spread,
+            scale=maps.scale,
+        )
+        run.engine_ms = _ms(phase)
+
+        phase = time.perf_counter()
+        the_plan = plan(arrays, gaps, suggestions)
+        run.plan_ms = _ms(phase)
+
+        phase = time.perf_counter()
+        rows = _suggestion_rows(arrays, gaps, maps, suggestions, the_plan)
+        with transaction.atomic():
+            if not _still_claimed(organization.pk, claim):
+                run.status = MatchRun.Status.SUPERSEDED
+                run.error = "The run overran its lease; a later run took over."
+            else:
+                run.rows_created, run.rows_updated, run.rows_deleted = _write(
+                    organization, maps, run, rows
+                )
+                run.status = MatchRun.Status.SUCCEEDED
+        run.write_ms = _ms(phase)
+    except BaseException as exc:
+        _record_failure(run, exc, started)
+        raise
+    _record_counts(run, gaps, suggestions, the_plan)
+    run.total_ms = _ms(started)
+    run.finished_at = timezone.now()
+    run.save(update_fields=RUN_RESULT_FIELDS)
+    return run
+
+
+RUN_RESULT_FIELDS = [
+    "status",
+    "finished_at",
+    "gaps",
+    "total_priority",
+    "eligible_mentors",
+    "free_slots",
+    "suggestions",
+    "distinct_mentors",
+    "recommended",
+    "coverage",
+    "load_ms",
+    "engine_ms",
+    "plan_ms",
+    "write_ms",
+    "total_ms",
+    "rows_created",
+    "rows_updated",
+    "rows_deleted",
+    "error",
+]
+
+
+def _record_counts(run: MatchRun, gaps: Gaps, suggestions: Suggestions, the_plan: Plan) -> None:
+    run.gaps = len(gaps)
+    run.total_priority = float(gaps.priority.sum())
+    run.eligible_mentors = suggestions.eligible_mentors_with_free_slots
+    run.free_slots = suggestions.free_slots
+    run.suggestions = len(suggestions)
+    run.distinct_mentors = suggestions.distinct_mentors
+    run.recommended = int(np.count_nonzero(the_plan.recommended >= 0))
+    run.coverage = float(the_plan.coverage)
+
+
+def _record_failure(run: MatchRun, exc: BaseException, started: float) -> None:
+    run.status = MatchRun.Status.FAILED
+    run.error = f"{type(exc).__name__}: {exc}"[:2000]
+    run.total_ms = _ms(started)
+    run.finished_at = timezone.now()
+    try:
+        run.save(update_fields=RUN_RESULT_FIELDS)
+    except Exception:  # the database itself failed; the error is raised to the task anyway
+        logger.exception("Could not record the failure of match run %s", run.pk)
+
+
+def _still_claimed(organization_id: int, claim: dt.datetime) -> bool:
+    """Whether the claim is still ours (a run that overran its lease has lost it).
+
+    A plain read, not a row lock: locking the state row for the whole write would make every
+    change that schedules a recompute (an accept, an availability update) wait for the write.
+    """
+    return RecomputeState.objects.filter(
+        organization_id=organization_id, running_since=claim
+    ).exists()
+
+
+@dataclass(frozen=True, eq=False)
+class _Rows:
+    """The engine's suggestions as columns: database ids plus the engine's key of each row."""
+
+    key: IntArray  # (s,) (mentee index × c + competency index) × n + mentor index, unique
+    mentee: IntArray  # (s,) employee ids
+    competency: IntArray  # (s,) competency ids
+    mentor: IntArray  # (s,) employee ids
+    rank: IntArray
+    score: FloatArray  # rounded to FLOAT_DIGITS
+    factors: FloatArray  # (s, 6) in FACTOR_NAMES order, rounded to FLOAT_DIGITS
+    target_level: IntArray
+    mentor_level: IntArray
+    recommended: BoolArray
+
+    def __len__(self) -> int:
+        return int(self.key.shape[0])
+
+
+def _suggestion_rows(
+    arrays: OrgArrays, gaps: Gaps, maps: IndexMaps, suggestions: Suggestions, the_plan: Plan
+) -> _Rows:
+    n, c = arrays.n_people, arrays.n_competencies
+    gap = suggestions.gap
+    mentee, competency, mentor = gaps.mentee[gap], gaps.competency[gap], suggestions.mentor
+    return _Rows(
+        key=(mentee * c + competency) * n + mentor,
+        mentee=maps.person_ids[mentee],
+        competency=maps.competency_ids[competency],
+        mentor=maps.person_ids[mentor],
+        rank=suggestions.rank,
+        score=np.round(suggestions.score, FLOAT_DIGITS),
+        factors=np.round(suggestions.factors, FLOAT_DIGITS).reshape(-1, len(FACTOR_NAMES)),
+        target_level=gaps.target[gap],
+        mentor_level=arrays.level[mentor, competency].astype(np.int64),
+        recommended=np.asarray(the_plan.recommended)[gap] == mentor,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class _Changes:
+    create: IntArray  # row indices
+    update: IntArray  # (u, 2): stored pk, row index
+    reopen: IntArray  # (r, 2): pk and row index of dismissed suggestions offered again
+    delete: IntArray  # stored pks
+
+
+_STATUS_CODES = {
+    MatchSuggestion.Status.OPEN: 0,
+    MatchSuggestion.Status.DISMISSED: 1,
+    MatchSuggestion.Status.ACCEPTED: 2,
+}
+
+
+def _stored(organization: Organization) -> FloatArray:
+    """The stored suggestions as one numeric array (ids fit exactly in float64): pk, mentee,
+    competency, mentor, status code, rank, score, target, mentor level, recommended, factors."""
+    factor_columns = {
+        f"factor_{name}": Coalesce(
+            Cast(KeyTextTransform(name, "factors"), FloatField()), Value(0.0)
+        )
+        for name in FACTOR_NAMES
+    }
+    status = Case(
+        *(When(status=value, then=Value(code)) for value, code in _STATUS_CODES.items()),
+        output_field=IntegerField(),
+    )
+    stored: FloatArray = fetch_columns(
+        MatchSuggestion.objects.filter(organization=organization).annotate(
+            status_code=status, **factor_columns
+        ),
+        {
+            "pk": "int8",
+            "mentee_id": "int8",
+            "competency_id": "int8",
+            "mentor_id": "int8",
+            "status_code": "int2",
+            "rank": "int2",
+            "score": "float8",
+            "target_level": "int2",
+            "mentor_level": "int2",
+            "recommended": "bool",
+            **dict.fromkeys(factor_columns, "float8"),
+        },
+    )
+    return stored
+
+
+def _diff(organization: Organization, maps: IndexMaps, rows: _Rows) -> _Changes:
+    """Compare the new rows with the stored suggestions, vectorised.
+
+    Open suggestions are inserted, updated when anything differs (scores and factors beyond
+    FLOAT_TOLERANCE) and deleted when gone. Accepted suggestions are never touched (the loader
+    keeps the engine from offering them again); a dismissed one the engine offers again, because
+    its mentor's level changed since, is reopened.
+    """
+    stored = _stored(organization)
+    ids = stored[:, :5].astype(np.int64)
+    pk, status = ids[:, 0], ids[:, 4]
+    n, c = maps.person_ids.shape[0], maps.competency_ids.shape[0]
+    e, j = maps.person_index(ids[:, 1]), maps.competency_index(ids[:, 2])
+    m = maps.person_index(ids[:, 3])
+    known = (e >= 0) & (j >= 0) & (m >= 0)
+    row_of = np.full(pk.shape[0], -1, dtype=np.int64)
+    if len(rows) and pk.shape[0]:
+        order = np.argsort(rows.key)
+        key = np.where(known, (e * c + j) * n + m, -1)
+        at = np.minimum(np.searchsorted(rows.key[order], key), len(rows) - 1)
+        found = known & (rows.key[order][at] == key)
+        row_of[found] = order[at[found]]
+    matched = row_of >= 0
+
+    is_open = status == _STATUS_CODES[MatchSuggestion.Status.OPEN]
+    same = np.zeros(pk.shape[0], dtype=np.bool_)
+    both = matched & is_open
+    r = row_of[both]
+    tolerance = FLOAT_TOLERANCE
+    same[both] = (
+        (stored[both, 5] == rows.rank[r])
+        & (np.abs(stored[both, 6] - rows.score[r]) <= tolerance)
+        & (stored[both, 7] == rows.target_level[r])
+        & (stored[both, 8] == rows.mentor_level[r])
+        & (stored[both, 9].astype(np.bool_) == rows.recommended[r])
+        & np.all(np.abs(stored[both, 10:] - rows.factors[r]) <= tolerance, axis=1)
+    )
+    dismissed = matched & (status == _STATUS_CODES[MatchSuggestion.Status.DISMISSED])
+    taken = np.zeros(len(rows), dtype=np.bool_)
+    taken[row_of[matched]] = True
+    return _Changes(
+        create=np.flatnonzero(~taken),
+        update=np.stack([pk[both & ~same], row_of[both & ~same]], axis=1),
+        reopen=np.stack([pk[dismissed], row_of[dismissed]], axis=1),
+        delete=pk[is_open & ~matched],
+    )
+
+
+def _write(
+    organization: Organization, maps: IndexMaps, run: MatchRun, rows: _Rows
+) -> tuple[int, int, int]:
+    """Write only what changed; (created, updated, deleted). Runs inside the write transaction."""
+    changes = _diff(organization, maps, rows)
+    now = timezone.now()
+    deleted = 0
+    gone = changes.delete.tolist()
+    for start in range(0, len(gone), 5000):
+        # One DELETE per batch: no pairing refers to an open suggestion.
+        deleted += MatchSuggestion.objects.filter(
+            organization=organization,
+            pk__in=gone[start : start + 5000],
+            status=MatchSuggestion.Status.OPEN,
+        ).delete()[0]
+    writer = _write_postgresql if connection.vendor == "postgresql" else _write_orm
+    writer(organization, run, rows, changes, now)
+    return len(changes.create), len(changes.update) + len(changes.reopen), deleted
+
+
+UPDATE_FIELDS = ["rank", "score", "factors", "target_level", "mentor_level", "recommended", "run"]
+REOPEN_FIELDS = ["status", "dismissed_reason", "decided_by", "decided_at"]
+
+
+def _write_orm(
+    organization: Organization, run: MatchRun, rows: _Rows, changes: _Changes, now: dt.datetime
+) -> None:
+    def instance(i: int, pk: int | None = None) -> MatchSuggestion:
+        return MatchSuggestion(
+            pk=pk,
+            organization=organization,
+            mentee_id=int(rows.mentee[i]),
+            competency_id=int(rows.competency[i]),
+            mentor_id=int(rows.mentor[i]),
+            rank=int(rows.rank[i]),
+            score=float(rows.score[i]),
+            factors=dict(zip(FACTOR_NAMES, rows.factors[i].tolist(), strict=True)),
+            target_level=int(rows.target_level[i]),
+            mentor_level=int(rows.mentor_level[i]),
+            recommended=bool(rows.recommended[i]),
+            status=MatchSuggestion.Status.OPEN,
+            dismissed_reason="",
+            decided_by=None,
+            decided_at=None,
+            run=run,
+            created_at=now,
+            updated_at=now,
+        )
+
+    if changes.update.shape[0]:
+        MatchSuggestion.objects.bulk_update(
+            [instance(i, pk) for pk, i in changes.update.tolist()],
+            [*UPDATE_FIELDS, "updated_at"],
+            batch_size=1000,
+        )
+    if changes.reopen.shape[0]:
+        MatchSuggestion.objects.bulk_update(
+            [instance(i, pk) for pk, i in changes.reopen.tolist()],
+            [*UPDATE_FIELDS, *REOPEN_FIELDS, "updated_at"],
+            batch_size=1000,
+        )
+    if changes.create.shape[0]:
+        MatchSuggestion.objects.bulk_create(
+            [instance(i) for i in changes.create.tolist()], batch_size=2000
+        )
+
+
+def _copy_lines(rows: _Rows, index: IntArray, heads: list[str], tails: list[str]) -> io.StringIO:
+    """COPY text-format lines "head, rank, score, factors (JSON), target level, mentor level,
+    recommended, tail" for the rows in `index` (our values hold no tabs, newlines or escapes)."""
+    names = [json.dumps(name) for name in FACTOR_NAMES]
+    columns = zip(
+        heads,
+        rows.rank[index].tolist(),
+        rows.score[index].tolist(),
+        rows.factors[index].tolist(),
+        rows.target_level[index].tolist(),
+        rows.mentor_level[index].tolist(),
+        rows.recommended[index].tolist(),
+        tails,
+        strict=True,
+    )
+    buffer = io.StringIO()
+    buffer.writelines(
+        f"{head}\t{rank}\t{score!r}\t"
+        + "{"
+        + ",".join(f"{name}:{value!r}" for name, value in zip(names, factors, strict=True))
+        + f"}}\t{target}\t{level}\t{'t' if recommended else 'f'}{tail}\n"
+        for head, rank, score, factors, target, level, recommended, tail in columns
+    )
+    buffer.seek(0)
+    return buffer
+
+
+def _write_postgresql(
+    organization: Organization, run: MatchRun, rows: _Rows, changes: _Changes, now: dt.datetime
+) -> None:
+    """The same writes with COPY: an order of magnitude faster than the multi-row INSERT and
+    UPDATE statements the ORM builds, which matters at tens of thousands of rows."""
+    table = MatchSuggestion._meta.db_table
+    stamp = now.isoformat()
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # the driver's cursor, for COPY
+        if changes.create.shape[0]:
+            new = changes.create
+            heads = [
+                f"{organization.pk}\t{mentee}\t{competency}\t{mentor}"
+                for mentee, competency, mentor in zip(
+                    rows.mentee[new].tolist(),
+                    rows.competency[new].tolist(),
+                    rows.mentor[new].tolist(),
+                    strict=True,
+                )
+            ]
+            tails = [f"\topen\t\t{run.pk}\t{stamp}\t{stamp}"] * len(heads)
+            raw.copy_expert(
+                f"COPY {table} (organization_id, mentee_id, competency_id, mentor_id, rank, "
+                "score, factors, target_level, mentor_level, recommended, status, "
+                "dismissed_reason, run_id, created_at, updated_at) FROM STDIN",
+                _copy_lines(rows, new, heads, tails),
+            )
+        changed = np.concatenate([changes.update, changes.reopen])
+        if not changed.shape[0]:
+            return
+        cursor.execute(
+            "CREATE TEMPORARY TABLE matching_suggestion_changes (id bigint PRIMARY KEY, "
+            "rank smallint, score double precision, factors jsonb, target_level smallint, "
+            "mentor_level smallint, recommended boolean, reopen boolean) ON COMMIT DROP"
+        )
+        tails = ["\tf"] * changes.update.shape[0] + ["\tt"] * changes.reopen.shape[0]
+        heads = [str(pk) for pk in changed[:, 0].tolist()]
+        buffer = _copy_lines(rows, changed[:, 1], heads, tails)
+        raw.copy_expert("COPY matching_suggestion_changes FROM STDIN", buffer)
+        cursor.execute(
+            f"UPDATE {table} AS s SET rank = c.rank, score = c.score, factors = c.factors, "
+            "target_level = c.target_level, mentor_level = c.mentor_level, "
+            "recommended = c.recommended, run_id = %s, updated_at = %s, "
+            "status = CASE WHEN c.reopen THEN %s ELSE s.status END, "
+            "dismissed_reason = CASE WHEN c.reopen THEN '' ELSE s.dismissed_reason END, "
+            "decided_by_id = CASE WHEN c.reopen THEN NULL ELSE s.decided_by_id END, "
+            "decided_at = CASE WHEN c.reopen THEN NULL ELSE s.decided_at END "
+            "FROM matching_suggestion_changes AS c "
+            "WHERE s.id = c.id AND s.organization_id = %s AND s.status <> %s",
+            [
+                run.pk,
+                now,
+                MatchSuggestion.Status.OPEN.value,
+                organization.pk,
+                MatchSuggestion.Status.ACCEPTED.value,
+            ],
+        )
+
+
+def _schedule(*, organization_id: int, trigger: str) -> None:
+    # The task module imports this one; importing it here keeps the dependency one-way at load.
+    from matching.tasks import schedule_recompute
+
+    schedule_recompute(organization_id=organization_id, trigger=trigger)
+
+
+def recompute_request(*, organization: Organization, actor: Employee) -> None:
+    """ "Recompute now": an HR admin queues a recompute of their organisation right away."""
+    if actor.organization_id != organization.pk or not actor.is_hr_admin:
+        raise PermissionDenied("Only HR admins can recompute the suggestions.")
+    from matching.tasks import recompute_organization_task
+
+    transaction.on_commit(
+        partial(recompute_organization_task.delay, organization.pk, MatchRun.Trigger.MANUAL)
+    )
+
+
+# --- mentor availability --------------------------------------------------------------------
+
+
+@transaction.atomic
+def availability_update(
+    *,
+    employee: Employee,
+    actor: Employee,
+    available: bool,
+    capacity: int,
+    opted_out_competency_ids: list[int],
+) -> Employee:
+    """Set whether a person mentors, how many people at once, and what they do not mentor."""
+    if actor.organization_id != employee.organization_id or not (
+        actor.pk == employee.pk or actor.is_hr_admin
+    ):
+        raise PermissionDenied("Only the person themselves or an HR admin can change this.")
+    if not isinstance(capacity, int) or isinstance(capacity, bool):
+        raise ValidationError({"capacity": "Enter a whole number of mentoring slots."})
+    if not 0 <= capacity <= CAPACITY_MAX:
+        raise ValidationError(
+            {"capacity": f"Choose between 0 and {CAPACITY_MAX} mentoring slots (got {capacity})."}
+        )
+    wanted = set(opted_out_competency_ids)
+    known = set(
+        Competency.objects.filter(organization_id=employee.organization_id, pk__in=wanted)
+        .values_list("pk", flat=True)
+        .order_by()
+    )
+    if wanted - known:
+        raise ValidationError(
+            {"opted_out_competency_ids": "Choose competencies of this organisation."}
+        )
+
+    locked = Employee.objects.select_for_update().get(
+        organization_id=employee.organization_id, pk=employee.pk
+    )
+    current = set(
+        MentorOptOut.objects.filter(organization_id=locked.organization_id, employee=locked)
+        .values_list("competency_id", flat=True)
+        .order_by()
+    )
+    changes: dict[str, list[Any]] = diff_fields(
+        {"mentor_available": locked.mentor_available, "mentor_capacity": locked.mentor_capacity},
+        {"mentor_available": bool(available), "mentor_capacity": capacity},
+    )
+    if wanted != current:
+        changes["opted_out_competency_ids"] = [sorted(current), sorted(wanted)]
+    if not changes:
+        return locked
+
+    locked.mentor_available, locked.mentor_capacity = bool(available), capacity
+    locked.save(update_fields=["mentor_available", "mentor_capacity", "updated_at"])
+    MentorOptOut.objects.filter(
+        organization_id=locked.organization_id, employee=locked, competency_id__in=current - wanted
+    ).delete()
+    MentorOptOut.objects.bulk_create(
+        MentorOptOut(organization_id=locked.organization_id, employee=locked, competency_id=pk)
+        for pk in sorted(wanted - current)
+    )
+    summary = (
+        f"Mentoring: {'available' if available else 'not available'}, "
+        f"{capacity} slot{'s' if capacity != 1 else ''}, "
+        f"{len(wanted)} competenc{'ies' if len(wanted) != 1 else 'y'} opted out"
+    )
+    audit_record(
+        organization=locked.organization,
+        actor=actor,
+        subject_type="employee",
+        subject_id=locked.pk,
+        action="mentor_availability",
+        summary=summary,
+        changes=changes,
+    )
+    _schedule(organization_id=locked.organization_id, trigger=MatchRun.Trigger.AVAILABILITY)
+    return locked
+
+
+# --- pairings -------------------------------------------------------------------------------
+
+
+def default_pairing_dates(*, organization: Organization, today: dt.date) -> tuple[dt.date, dt.date]:
+    """Start next Monday (a week today if today is a Monday); last the default number of weeks."""
+    start = today + dt.timedelta(days=7 - today.weekday())
+    return start, start + dt.timedelta(weeks=organization.default_pairing_weeks)
+
+
+def _check_can_decide(*, actor: Employee, mentee: Employee) -> None:
+    if actor.organization_id != mentee.organization_id or not (
+        actor.pk == mentee.manager_id or actor.is_hr_admin
+    ):
+        raise PermissionDenied(f"Only {mentee.name}'s manager or an HR admin can do this.")
+
+
+def _clean_pairing_input(
+    *, organization: Organization, task: str, start_date: dt.date, end_date: dt.date
+) -> str:
+    """The task, stripped, once the task and the dates are valid; all field errors at once."""
+    errors: dict[str, str] = {}
+    text = (task or "").strip()
+    if not text:
+        errors["task"] = "Describe the real piece of work they will do together."
+    elif len(text) < TASK_MIN_LENGTH:
+        errors["task"] = (
+            f"Describe the task in at least {TASK_MIN_LENGTH} characters: the real piece of "
+            "work they will do together."
+        )
+    elif len(text) > TASK_MAX_LENGTH:
+        errors["task"] = f"Keep the task under {TASK_MAX_LENGTH:,} characters."
+    today = timezone.localdate()
+    if not isinstance(start_date, dt.date):
+        errors["start_date"] = "Enter a start date."
+    elif start_date < today:
+        errors["start_date"] = "The start date cannot be in the past."
+    if not isinstance(end_date, dt.date):
+        errors["end_date"] = "Enter an end date."
+    elif isinstance(start_date, dt.date):
+        max_weeks = organization.max_pairing_weeks
+        if end_date <= start_date:
+            errors["end_date"] = "The end date must be after the start date."
+        elif end_date - start_date > dt.timedelta(weeks=max_weeks):
+            latest = start_date + dt.timedelta(weeks=max_weeks)
+            errors["end_date"] = (
+                f"A pairing lasts at most {max_weeks} weeks: end it on "
+                f"{latest.day} {latest:%B %Y} or earlier."
+            )
+    if errors:
+        raise ValidationError(errors)
+    return text
+
+
+def _effective_level(*, employee_id: int, competency: Competency) -> int | None:
+    return (
+        SkillProfile.objects.filter(
+            organization_id=competency.organization_id,
+            employee_id=employee_id,
+            competency=competency,
+        )
+        .values_list("effective_level", flat=True)
+        .first()
+    )
+
+
+def _check_gap(*, mentee: Employee, competency: Competency) -> tuple[int, int]:
+    """(baseline, target) of the mentee's gap in the competency, or a clear error."""
+    if not mentee.is_active:
+        raise ValidationError({"mentee": f"{mentee.name} is no longer active."})
+    if competency.organization_id != mentee.organization_id:
+        raise ValidationError({"competency": "Choose a competency of this organisation."})
+    if competency.archived_at is not None:
+        raise ValidationError({"competency": f"{competency.name} is archived."})
+    required = (
+        RoleRequirement.objects.filter(
+            organization_id=mentee.organization_id, role_id=mentee.role_id, competency=competency
+        )
+        .values_list("required_level", flat=True)
+        .first()
+        if mentee.role_id
+        else None
+    )
+    if required is None:
+        raise ValidationError(
+            {"competency": f"{competency.name} is not required for {mentee.name}'s role."}
+        )
+    baseline = _effective_level(employee_id=mentee.pk, competency=competency) or 0
+    if baseline >= required:
+        raise ValidationError(
+            {
+                "competency": f"{mentee.name} already reaches the required level in "
+                f"{competency.name}; there is no gap to work on."
+            }
+        )
+    if Pairing.objects.filter(
+        organization_id=mentee.organization_id,
+        mentee=mentee,
+        competency=competency,
+        state__in=Pairing.LOAD_STATES,
+    ).exists():
+        raise ValidationError(
+            {"competency": f"{mentee.name} already has a pairing for {competency.name}."}
+        )
+    return baseline, required
+
+
+def _check_mentor(
+    *, mentor: Employee, mentee: Employee, competency: Competency, target: int
+) -> None:
+    """The mentor is still eligible and has a free slot; call with the mentor's row locked."""
+    org = mentee.organization
+    name = mentor.name
+    if mentor.organization_id != mentee.organization_id:
+        raise ValidationError({"mentor": "Choose a mentor of this organisation."})
+    if mentor.pk == mentee.pk:
+        raise ValidationError({"mentor": "Nobody can mentor themselves."})
+    if mentor.pk == mentee.manager_id or mentor.manager_id == mentee.pk:
+        raise ValidationError(
+            {"mentor": f"{name} is {mentee.name}'s manager or direct report; choose someone else."}
+        )
+    if not mentor.is_active:
+        raise ValidationError({"mentor": f"{name} is no longer active."})
+    if not mentor.mentor_available:
+        raise ValidationError({"mentor": f"{name} is no longer available as a mentor."})
+    if MentorOptOut.objects.filter(
+        organization_id=org.pk, employee=mentor, competency=competency
+    ).exists():
+        raise ValidationError({"mentor": f"{name} does not mentor {competency.name}."})
+    level = _effective_level(employee_id=mentor.pk, competency=competency)
+    needed = max(org.mentor_threshold_level, target)
+    if level is None or level < needed:
+        raise ValidationError(
+            {"mentor": f"{name}'s level in {competency.name} is below the level needed ({needed})."}
+        )
+    used = Pairing.objects.filter(
+        organization_id=org.pk, mentor=mentor, state__in=Pairing.LOAD_STATES
+    ).count()
+    if used >= mentor.mentor_capacity:
+        slots = mentor.mentor_capacity
+        raise ValidationError(
+            {
+                "mentor": f"{name} is no longer available: all {slots} mentoring "
+                f"slot{'s are' if slots != 1 else ' is'} taken."
+            }
+        )
+
+
+def _pairing_create(
+    *,
+    mentee: Employee,
+    mentor_id: int,
+    competency: Competency,
+    actor: Employee,
+    task: str,
+    start_date: dt.date,
+    end_date: dt.date,
+    suggestion: MatchSuggestion | None,
+) -> Pairing:
+    org = mentee.organization
+    text = _clean_pairing_input(
+        organization=org, task=task, start_date=start_date, end_date=end_date
+    )
+    baseline, target = _check_gap(mentee=mentee, competency=competency)
+    # The row lock serialises everyone pairing with this mentor: the slot count below cannot
+    # change until this transaction ends.
+    mentor = (
+        Employee.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(organization=org, pk=mentor_id)
+        .order_by()
+        .first()
+    )
+    if mentor is None:
+        raise ValidationError({"mentor": "Choose a mentor of this organisation."})
+    _check_mentor(mentor=mentor, mentee=mentee, competency=competency, target=target)
+    try:
+        with transaction.atomic():
+            pairing = Pairing.objects.create(
+                organization=org,
+                mentee=mentee,
+                mentor=mentor,
+                competency=competency,
+                suggestion=suggestion,
+                task=text,
+                baseline_level=baseline,
+                target_level=target,
+                start_date=start_date,
+                end_date=end_date,
+                created_by=actor,
+            )
+    except IntegrityError:  # another manager paired this gap at the same moment
+        raise ValidationError(
+            {"competency": f"{mentee.name} already has a pairing for {competency.name}."}
+        ) from None
+    audit_record(
+        organization=org,
+        actor=actor,
+        subject_type="pairing",
+        subject_id=pairing.pk,
+        action="proposed",
+        summary=f"Proposed {mentor.name} as mentor of {mentee.name} in {competency.name}",
+        changes={
+            "mentee_id": [None, mentee.pk],
+            "mentor_id": [None, mentor.pk],
+            "competency_id": [None, competency.pk],
+            "start_date": [None, start_date.isoformat()],
+            "end_date": [None, end_date.isoformat()],
+            "suggestion_id": [None, suggestion.pk if suggestion else None],
+        },
+    )
+    _schedule(organization_id=org.pk, trigger=MatchRun.Trigger.AVAILABILITY)
+    return pairing
+
+
+def _locked_suggestion(suggestion: MatchSuggestion) -> MatchSuggestion:
+    locked = (
+        MatchSuggestion.objects.select_for_update(of=("self",))
+        .filter(organization_id=suggestion.organization_id, pk=suggestion.pk)
+        .order_by()
+        .first()
+    )
+    if locked is None:
+        raise ValidationError({"suggestion": "This suggestion is no longer open."})
+    return locked
+
+
+def _mentee_of(suggestion: MatchSuggestion) -> Employee:
+    return Employee.objects.select_related("organization", "user").get(
+        organization_id=suggestion.organization_id, pk=suggestion.mentee_id
+    )
+
+
+@transaction.atomic
+def suggestion_accept(
+    *,
+    suggestion: MatchSuggestion,
+    actor: Employee,
+    task: str,
+    start_date: dt.date,
+    end_date: dt.date,
+) -> Pairing:
+    """Turn a suggestion into a proposed pairing, re-checking the mentor's capacity under lock."""
+    locked = _locked_suggestion(suggestion)
+    mentee = _mentee_of(locked)
+    _check_can_decide(actor=actor, mentee=mentee)
+    if not locked.is_open:
+        raise ValidationError({"suggestion": "This suggestion is no longer open."})
+    competency = Competency.objects.get(
+        organization_id=locked.organization_id, pk=locked.competency_id
+    )
+    pairing = _pairing_create(
+        mentee=mentee,
+        mentor_id=locked.mentor_id,
+        competency=competency,
+        actor=actor,
+        task=task,
+        start_date=start_date,
+        end_date=end_date,
+        suggestion=locked,
+    )
+    locked.status = MatchSuggestion.Status.ACCEPTED
+    locked.decided_by = actor
+    locked.decided_at = timezone.now()
+    locked.updated_at = locked.decided_at
+    locked.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    return pairing
+
+
+@transaction.atomic
+def suggestion_dismiss(
+    *, suggestion: MatchSuggestion, actor: Employee, reason: str = ""
+) -> MatchSuggestion:
+    """Set a suggestion aside; it comes back only once the mentor's level in it changes."""
+    locked = _locked_suggestion(suggestion)
+    mentee = _mentee_of(locked)
+    _check_can_decide(actor=actor, mentee=mentee)
+    if not locked.is_open:
+        raise ValidationError({"suggestion": "This suggestion is no longer open."})
+    text = (reason or "").strip()
+    if len(text) > 500:
+        raise ValidationError({"reason": "Keep the reason under 500 characters."})
+    competency = Competency.objects.get(
+        organization_id=locked.organization_id, pk=locked.competency_id
+    )
+    level = _effective_level(employee_id=locked.mentor_id, competency=competency)
+    locked.status = MatchSuggestion.Status.DISMISSED
+    locked.dismissed_reason = text
+    locked.mentor_level = level if level is not None else locked.mentor_level
+    locked.decided_by = actor
+    locked.decided_at = timezone.now()
+    locked.updated_at = locked.decided_at
+    locked.save(
+        update_fields=[
+            "status",
+            "dismissed_reason",
+            "mentor_level",
+            "decided_by",
+            "decided_at",
+            "updated_at",
+        ]
+    )
+    mentor = Employee.objects.select_related("user").get(
+        organization_id=locked.organization_id, pk=locked.mentor_id
+    )
+    audit_record(
+        organization=mentee.organization,
+        actor=actor,
+        subject_type="match_suggestion",
+        subject_id=locked.pk,
+        action="dismissed",
+        summary=f"Dismissed {mentor.name} as mentor of {mentee.name} in {competency.name}",
+        changes={"status": ["open", "dismissed"], "reason": [None, text]},
+    )
+    return locked
+
+
+@transaction.atomic
+def pairing_propose(
+    *,
+    mentee: Employee,
+    mentor: Employee,
+    competency: Competency,
+    actor: Employee,
+    task: str,
+    start_date: dt.date,
+    end_date: dt.date,
+) -> Pairing:
+    """A manager pairs a report with a mentor of their choosing, with the same checks as accept."""
+    mentee = Employee.objects.select_related("organization", "user").get(
+        organization_id=mentee.organization_id, pk=mentee.pk
+    )
+    _check_can_decide(actor=actor, mentee=mentee)
+    if mentor.organization_id != mentee.organization_id:
+        raise ValidationError({"mentor": "Choose a mentor of this organisation."})
+    return _pairing_create(
+        mentee=mentee,
+        mentor_id=mentor.pk,
+        competency=competency,
+        actor=actor,
+        task=task,
+        start_date=start_date,
+        end_date=end_date,
+        suggestion=None,
+    )

@@ -1,0 +1,115 @@
+"""Recompute tasks: the periodic fan-out, the per-organisation recompute and its debounce.
+
+Tasks take ids, load what they need and call one service; running one twice is harmless (the
+recompute is single-flight per organisation and writes only what changed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import partial
+
+from celery import shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import Max, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from matching.models import MatchRun, RecomputeState
+from matching.services import recompute_organization, recompute_state_ensure
+from mentorship.models import Organization
+
+DEFAULT_DEBOUNCE_SECONDS = 30
+
+
+def debounce_seconds() -> int:
+    return int(getattr(settings, "MATCHING_DEBOUNCE_SECONDS", DEFAULT_DEBOUNCE_SECONDS))
+
+
+@shared_task(
+    name="matching.tasks.recompute_organization",
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def recompute_organization_task(organization_id: int, trigger: str) -> int | None:
+    """Recompute one organisation's suggestions; the id of the run, None if another run had it."""
+    organization = Organization.objects.filter(pk=organization_id).first()
+    if organization is None:
+        return None
+    with scope(organization=organization):
+        # Changes arriving from now on need a new run: this one may have read before them.
+        RecomputeState.objects.filter(
+            organization=organization, scheduled_for__isnull=False
+        ).update(scheduled_for=None)
+        run = recompute_organization(organization_id=organization.pk, trigger=trigger)
+    return run.pk if run is not None else None
+
+
+@shared_task(name="matching.tasks.recompute_due_organizations")
+def recompute_due_organizations() -> int:
+    """Every minute: one recompute task per organisation whose interval has passed since its
+    last run (or that asked for a rerun nobody did). Returns how many were queued."""
+    now = timezone.now()
+    with scopes_disabled():
+        last_run = dict(
+            MatchRun.objects.order_by()
+            .values_list("organization_id")
+            .annotate(last=Max(Coalesce("finished_at", "started_at")))
+        )
+        waiting = set(
+            RecomputeState.objects.filter(rerun_requested=True, running_since__isnull=True)
+            .order_by()
+            .values_list("organization_id", flat=True)
+        )
+        organizations = list(
+            Organization.objects.order_by("pk").values_list("pk", "recompute_interval_minutes")
+        )
+    due = [
+        pk
+        for pk, interval in organizations
+        if pk in waiting
+        or pk not in last_run
+        or last_run[pk] <= now - dt.timedelta(minutes=interval)
+    ]
+    for pk in due:
+        recompute_organization_task.delay(pk, MatchRun.Trigger.SCHEDULE)
+    return len(due)
+
+
+def schedule_recompute(*, organization_id: int, trigger: str) -> bool:
+    """Recompute the organisation soon, once per burst of changes (debounced).
+
+    If a recompute is already scheduled, nothing happens; otherwise one is queued to start after
+    the debounce delay, once the current transaction commits. So a burst of changes yields one
+    recompute, within twice the delay of the first change. True if a task was queued.
+    """
+    delay = debounce_seconds()
+    now = timezone.now()
+    with scope(organization=organization_id):
+        recompute_state_ensure(organization_id=organization_id)
+        queued = (
+            RecomputeState.objects.filter(organization_id=organization_id)
+            .filter(Q(scheduled_for__isnull=True) | Q(scheduled_for__lte=now))
+            .update(scheduled_for=now + dt.timedelta(seconds=delay))
+        )
+    if queued:
+        transaction.on_commit(
+            partial(
+                recompute_organization_task.apply_async,
+                args=(organization_id, trigger),
+                countdown=delay,
+            )
+        )
+    return bool(queued)
+
+
+def on_assessment_submitted(*, organization_id: int, employee_id: int) -> None:
+    schedule_recompute(organization_id=organization_id, trigger=MatchRun.Trigger.ASSESSMENT)
+
+
+def on_competency_model_changed(*, organization_id: int, change: str) -> None:
+    schedule_recompute(organization_id=organization_id, trigger=MatchRun.Trigger.REQUIREMENT)

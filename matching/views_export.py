@@ -1,0 +1,16 @@
+"""HR download of pairings as CSV (linked from the exports page)."""
+
+from __future__ import annotations
+
+from django.http import StreamingHttpResponse
+from django.views.decorators.http import require_GET
+
+from matching import exports
+from mentorship.access import hr_admin_required
+from mentorship.http import TenantRequest
+
+
+@hr_admin_required
+@require_GET
+def pairings_export(request: TenantRequest, org_slug: str) -> StreamingHttpResponse:
+    return exports.pairings_export(organization=request.organization)

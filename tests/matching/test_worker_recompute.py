@@ -1,0 +1,241 @@
+"""Recomputes on a real Celery worker (Redis broker, the PostgreSQL test database).
+
+Skipped unless DATABASE_URL (PostgreSQL) and REDIS_URL are set; CI sets both.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.db import connection
+from django.db.models import F
+from django.utils import timezone
+
+from assessments.models import SkillProfile
+from competencies.models import Competency, Role, RoleRequirement
+from matching.models import MatchRun, MatchSuggestion, RecomputeState
+from matching.services import LEASE, recompute_organization
+from matching.tasks import recompute_organization_task
+from mentorship.celery import app
+from mentorship.models import Department, Employee, User
+from tests.factories import OrganizationFactory
+from tests.matching.conftest import rate
+
+pytestmark = [pytest.mark.worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _test_database_url() -> str:
+    """DATABASE_URL pointed at the database pytest created for this session."""
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+
+
+def _wait_for(condition: Callable[[], object], *, timeout: float, what: str) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def start_worker(redis_url) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
+    """Start (or restart) a real worker process consuming from Redis; tasks are sent for real."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": _test_database_url(),
+        "REDIS_URL": redis_url,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "MENTORSHIP_TESTING": "1",
+    }
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start() -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "mentorship",
+                "worker",
+                "--pool=solo",
+                "--loglevel=WARNING",
+                f"--hostname=matching-{uuid.uuid4().hex[:8]}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        started.append(proc)
+        return proc
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        yield start
+    finally:
+        app.conf.task_always_eager = eager
+        for proc in started:
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=20)
+        # The killed worker's task stays unacknowledged in Redis; do not let it come back later.
+        import redis
+
+        redis.Redis.from_url(redis_url).delete("unacked", "unacked_index")
+
+
+def test_a_submitted_assessment_updates_suggestions_through_the_worker(
+    team, start_worker, settings
+) -> None:
+    settings.MATCHING_DEBOUNCE_SECONDS = 1
+    start_worker()
+    RecomputeState.objects.filter(organization=team.org).update(scheduled_for=None)
+    submitted = timezone.now()
+
+    rate(team.pat, {team.programming: 5})  # the hook schedules the recompute after commit
+
+    def pat_is_expert() -> bool:
+        return MatchSuggestion.objects.filter(
+            mentor=team.pat, competency=team.programming, mentor_level=5, status="open"
+        ).exists()
+
+    _wait_for(pat_is_expert, timeout=60, what="the worker to update Pat's suggestion")
+    run = MatchRun.objects.filter(organization=team.org, started_at__gte=submitted).get()
+    assert run.trigger == "assessment" and run.status == "succeeded"
+    assert run.rows_updated >= 1
+
+
+def _big_organisation(people: int, competencies: int, seed: int = 7):
+    """An organisation big enough for a recompute to take a few seconds, written in bulk."""
+    rnd = random.Random(seed)
+    org = OrganizationFactory()
+    departments = Department.objects.bulk_create(
+        Department(organization=org, name=f"Department {i}", code=f"D{i}") for i in range(12)
+    )
+    comps = Competency.objects.bulk_create(
+        Competency(organization=org, name=f"Skill {i}") for i in range(competencies)
+    )
+    role = Role.objects.create(organization=org, name="Specialist")
+    RoleRequirement.objects.bulk_create(
+        RoleRequirement(
+            organization=org,
+            role=role,
+            competency=comp,
+            required_level=rnd.choice([3, 4]),
+            importance=rnd.randint(1, 5),
+        )
+        for comp in comps[: competencies // 2]
+    )
+    users = User.objects.bulk_create(
+        User(email=f"p{i}-{org.slug}@big.test", first_name="P", last_name=str(i))
+        for i in range(people)
+    )
+    staff = Employee.objects.bulk_create(
+        Employee(
+            organization=org,
+            user=user,
+            role=role,
+            department=departments[i % len(departments)],
+            mentor_capacity=rnd.choice([1, 2, 2, 3]),
+        )
+        for i, user in enumerate(users)
+    )
+    for i, person in enumerate(staff[10:], start=10):
+        person.manager = staff[i % 10]
+    Employee.objects.bulk_update(staff[10:], ["manager"], batch_size=2000)
+    SkillProfile.objects.bulk_create(
+        (
+            SkillProfile(
+                organization=org,
+                employee=person,
+                competency=comp,
+                effective_level=level,
+                self_level=level,
+                manager_confirmed=rnd.random() < 0.5,
+            )
+            for person in staff
+            for comp in comps
+            for level in [rnd.choice([1, 2, 2, 3, 3, 4, 5])]
+        ),
+        batch_size=5000,
+    )
+    return org
+
+
+def _writing_suggestions() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND xact_start < query_start "
+            "AND query ILIKE %s",
+            ["%matching_matchsuggestion%"],
+        )
+        return bool(cursor.fetchone()[0])
+
+
+def _snapshot(org) -> set[tuple[int, int, int, int, float]]:
+    return set(
+        MatchSuggestion.objects.filter(organization=org, status="open").values_list(
+            "mentee_id", "competency_id", "mentor_id", "rank", "score"
+        )
+    )
+
+
+def test_a_worker_killed_mid_recompute_leaves_consistent_suggestions(start_worker) -> None:
+    org = _big_organisation(people=3000, competencies=16)
+    first = recompute_organization(organization_id=org.pk, trigger="schedule")
+    assert first is not None and first.suggestions > 10_000
+    before = _snapshot(org)
+    # Everyone's levels change: the next run rewrites almost every suggestion.
+    SkillProfile.objects.filter(organization=org).update(effective_level=6 - F("effective_level"))
+    SkillProfile.objects.filter(organization=org, effective_level__gt=5).update(effective_level=5)
+
+    worker = start_worker()
+    recompute_organization_task.delay(org.pk, "manual")
+    # Kill it inside its write transaction: the moment the database shows the worker's
+    # connection reading or writing suggestions in a transaction of several statements.
+    _wait_for(_writing_suggestions, timeout=60, what="the worker to start writing")
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(timeout=20)
+    running = MatchRun.objects.get(organization=org, trigger="manual")
+    assert running.status == "running", "the run finished before the worker was killed"
+    assert _snapshot(org) == before  # the write is one transaction: nothing of it is visible
+
+    # A restarted worker cannot take the organisation while the dead run's lease holds; once it
+    # has expired (time passes: back-date it) the next run takes over and completes.
+    start_worker()
+    RecomputeState.objects.filter(organization=org).update(
+        running_since=timezone.now() - LEASE - LEASE / 10
+    )
+    recompute_organization_task.delay(org.pk, "schedule")
+    done = _wait_for(
+        lambda: MatchRun.objects.filter(
+            organization=org, trigger="schedule", status="succeeded", pk__gt=running.pk
+        ).first(),
+        timeout=120,
+        what="the next run to complete",
+    )
+    running.refresh_from_db()
+    assert running.status == "superseded"
+    assert done.rows_written > 0 and _snapshot(org) != before
+    # Consistent: recomputing the same data again changes nothing.
+    again = recompute_organization(organization_id=org.pk, trigger="manual")
+    assert again is not None and again.rows_written == 0
+    state = RecomputeState.objects.get(organization=org)
+    assert state.running_since is None
