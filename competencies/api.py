@@ -21,7 +21,8 @@ from rest_framework.response import Response
 
 from competencies import services
 from competencies.models import Competency, LevelBehaviour, ProficiencyLevel, Role, RoleRequirement
-from mentorship.api import TenantViewSet
+from mentorship import services as org_services
+from mentorship.api import UPSERT_RESULTS, TenantViewSet
 
 
 class ArchivedFilterSet(filters.FilterSet):
@@ -251,6 +252,24 @@ class RoleInputSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True)
 
 
+class RoleUpsertSerializer(serializers.Serializer):
+    """A role as an HR system sends it; fields left out keep their value."""
+
+    name = serializers.CharField(max_length=200, required=False, help_text="Needed for a new role.")
+    family = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
+class RoleUpsertResultSerializer(serializers.Serializer):
+    result = serializers.ChoiceField(choices=UPSERT_RESULTS)
+    role = RoleSerializer()
+
+
+ROLE_CODE_PARAMETER = OpenApiParameter(
+    "code", OpenApiTypes.STR, OpenApiParameter.PATH, description="The role's stable code."
+)
+
+
 class RoleFilter(ArchivedFilterSet):
     family = filters.CharFilter()
     code = filters.CharFilter()
@@ -272,9 +291,20 @@ COMPETENCY_PARAMETER = OpenApiParameter(
     partial_update=extend_schema(request=RoleInputSerializer, responses=RoleSerializer),
     archive=extend_schema(request=None, responses=RoleSerializer),
     restore=extend_schema(request=None, responses=RoleSerializer),
+    upsert=extend_schema(
+        request=RoleUpsertSerializer,
+        responses={200: RoleUpsertResultSerializer, 201: RoleUpsertResultSerializer},
+        parameters=[ROLE_CODE_PARAMETER],
+    ),
 )
 class RoleViewSet(TenantViewSet):
-    """Roles and what they require: a level of each competency, with an importance from 1 to 5."""
+    """Roles and what they require: a level of each competency, with an importance from 1 to 5.
+
+    HR admins and API clients with the write scope write; HR systems address roles by code
+    (`PUT /roles/by-code/{code}/`).
+    """
+
+    api_client_writes = True
 
     queryset = Role.objects.none()
     serializer_class = RoleSerializer
@@ -306,6 +336,19 @@ class RoleViewSet(TenantViewSet):
 
     def partial_update(self, request: Request, pk: str) -> Response:
         return self.update(request, pk, partial=True)
+
+    @action(detail=False, methods=["put"], url_path=r"by-code/(?P<code>[^/]+)")
+    def upsert(self, request: Request, code: str) -> Response:
+        """Create or update the role with this code (name, family, description); says whether it
+        was created, updated or unchanged (201 when created). Requirements are set per
+        competency."""
+        role, result = org_services.role_upsert(
+            organization=self.organization,
+            actor=self.member,
+            code=code,
+            fields=self.upsert_fields(request),
+        )
+        return self.respond_upsert(role, result, "role")
 
     @action(detail=True, methods=["post"])
     def archive(self, request: Request, pk: str) -> Response:

@@ -1,4 +1,10 @@
-"""REST API for the tenancy core: departments and people (what HR systems keep in sync)."""
+"""REST API for the tenancy core: departments and people (what HR systems keep in sync).
+
+HR systems address people by their own ids and departments by code:
+`PUT /employees/by-external-id/{external_id}/` and `PUT /departments/by-code/{code}/` create or
+update one; `POST /employees/bulk/` and `POST /departments/bulk/` sync many at once, all or nothing.
+(The numeric-id routes stay as they are; an HR id containing "/" can only be sent in bulk.)
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,13 @@ from typing import Any
 from django.db import models
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -17,6 +29,7 @@ from rest_framework.response import Response
 from mentorship import services
 from mentorship.api_base import IdFilter, TenantAPIView, TenantPrimaryKeyRelatedField
 from mentorship.models import Department, Employee
+from mentorship.services import BulkResult
 
 # The role model lives in the competency layer above; reach it through the relation, not an import.
 Role: type[models.Model] = Employee._meta.get_field("role").related_model
@@ -62,6 +75,74 @@ class TenantViewSet(
         fresh = self.get_queryset().get(pk=instance.pk)
         return Response(self.get_serializer(fresh).data, status=code)
 
+    def respond_upsert(self, instance: models.Model, result: str, key: str) -> Response:
+        """`{"result": created|updated|unchanged, <key>: the instance}`; 201 when created."""
+        fresh = self.get_queryset().get(pk=instance.pk)
+        code = status.HTTP_201_CREATED if result == "created" else status.HTTP_200_OK
+        return Response({"result": result, key: self.get_serializer(fresh).data}, status=code)
+
+    def upsert_fields(self, request: Request) -> dict[str, Any]:
+        """The body of an upsert, as given: the service checks every field."""
+        if not isinstance(request.data, Mapping):
+            raise exceptions.ValidationError({NON_FIELD_ERRORS: ["Send a JSON object."]})
+        return dict(request.data)
+
+    def bulk_input(
+        self, request: Request, serializer_class: type[serializers.Serializer[Any]]
+    ) -> dict[str, Any]:
+        """A bulk body: its list of rows (checked by the service) and `dry_run`."""
+        if not isinstance(request.data, Mapping):
+            raise exceptions.ValidationError({NON_FIELD_ERRORS: ["Send a JSON object."]})
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=False)
+        errors = dict(serializer.errors)
+        for key in request.data:
+            if key not in serializer.fields:
+                errors[str(key)] = ["Unknown field."]
+        if errors:
+            raise exceptions.ValidationError(errors)
+        return dict(serializer.validated_data)
+
+
+NON_FIELD_ERRORS = "non_field_errors"
+API_BULK_MAX_ROWS = 5_000
+UPSERT_RESULTS = ["created", "updated", "unchanged"]
+
+
+class BulkRowsField(serializers.Field):
+    """A list of row objects passed to a bulk service as they are: the service checks each row and
+    reports every bad one with its index (a serializer per row would be slow for 5,000)."""
+
+    def to_internal_value(self, data: Any) -> list[Any]:
+        if not isinstance(data, list):
+            raise serializers.ValidationError("Send a list of rows.")
+        if len(data) > API_BULK_MAX_ROWS:
+            raise serializers.ValidationError(
+                f"Send at most {API_BULK_MAX_ROWS:,} rows per request (this has {len(data):,})."
+            )
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class BulkResultSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField(
+        help_text="true: nothing was written; the counts say what would be."
+    )
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    deactivated = serializers.IntegerField(help_text="Updated rows whose person was deactivated.")
+    reactivated = serializers.IntegerField(help_text="Updated rows whose person was reactivated.")
+
+
+def bulk_response(result: BulkResult, dry_run: bool) -> Response:
+    return Response({"dry_run": dry_run, **result.as_dict()})
+
+
+DRY_RUN_HELP = "Check everything and count what would change, without writing anything."
+
 
 # --- Departments ---------------------------------------------------------------------------------
 class DepartmentSerializer(serializers.ModelSerializer):
@@ -79,6 +160,44 @@ class DepartmentInputSerializer(serializers.Serializer):
     )
 
 
+class DepartmentUpsertSerializer(serializers.Serializer):
+    """A department as an HR system sends it; fields left out keep their value."""
+
+    name = serializers.CharField(max_length=200, required=False)
+    parent_code = serializers.CharField(
+        max_length=50,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="Code of the parent department (another row of a bulk request, or existing); "
+        "blank or null for none.",
+    )
+
+
+class DepartmentRowSerializer(DepartmentUpsertSerializer):
+    code = serializers.CharField(max_length=50, help_text="Stable code used by HR systems.")
+
+
+@extend_schema_field(DepartmentRowSerializer(many=True))
+class DepartmentRowsField(BulkRowsField):
+    pass
+
+
+class DepartmentBulkSerializer(serializers.Serializer):
+    departments = DepartmentRowsField(help_text="At most 5,000 departments, keyed by code.")
+    dry_run = serializers.BooleanField(required=False, default=False, help_text=DRY_RUN_HELP)
+
+
+class DepartmentUpsertResultSerializer(serializers.Serializer):
+    result = serializers.ChoiceField(choices=UPSERT_RESULTS)
+    department = DepartmentSerializer()
+
+
+CODE_PARAMETER = OpenApiParameter(
+    "code", OpenApiTypes.STR, OpenApiParameter.PATH, description="The department's code."
+)
+
+
 class DepartmentFilter(filters.FilterSet):
     # Every filter is declared: generating them from the model would query outside a tenant scope.
     parent = IdFilter(field_name="parent_id", help_text="Only the children of this department.")
@@ -94,9 +213,18 @@ class DepartmentFilter(filters.FilterSet):
     create=extend_schema(request=DepartmentInputSerializer, responses={201: DepartmentSerializer}),
     update=extend_schema(request=DepartmentInputSerializer, responses=DepartmentSerializer),
     partial_update=extend_schema(request=DepartmentInputSerializer, responses=DepartmentSerializer),
+    upsert=extend_schema(
+        request=DepartmentUpsertSerializer,
+        responses={200: DepartmentUpsertResultSerializer, 201: DepartmentUpsertResultSerializer},
+        parameters=[CODE_PARAMETER],
+    ),
+    bulk=extend_schema(request=DepartmentBulkSerializer, responses=BulkResultSerializer),
 )
 class DepartmentViewSet(TenantViewSet):
-    """Departments of the organisation (the org chart's units). HR admins write."""
+    """Departments of the organisation (the org chart's units). HR admins and API clients with
+    the write scope write."""
+
+    api_client_writes = True
 
     queryset = Department.objects.none()
     serializer_class = DepartmentSerializer
@@ -123,6 +251,31 @@ class DepartmentViewSet(TenantViewSet):
 
     def partial_update(self, request: Request, pk: str) -> Response:
         return self.update(request, pk, partial=True)
+
+    @action(detail=False, methods=["put"], url_path=r"by-code/(?P<code>[^/]+)")
+    def upsert(self, request: Request, code: str) -> Response:
+        """Create or update the department with this code; says whether it was created, updated
+        or unchanged (201 when created)."""
+        department, result = services.department_upsert(
+            organization=self.organization,
+            actor=self.member,
+            code=code,
+            fields=self.upsert_fields(request),
+        )
+        return self.respond_upsert(department, result, "department")
+
+    @action(detail=False, methods=["post"])
+    def bulk(self, request: Request) -> Response:
+        """Create or update up to 5,000 departments by code, all or nothing: any invalid row and
+        nothing changes (400 lists every bad row). Sending the same rows again changes nothing."""
+        data = self.bulk_input(request, DepartmentBulkSerializer)
+        result = services.departments_bulk_upsert(
+            organization=self.organization,
+            actor=self.member,
+            rows=data["departments"],
+            dry_run=data["dry_run"],
+        )
+        return bulk_response(result, data["dry_run"])
 
 
 # --- People --------------------------------------------------------------------------------------
@@ -175,6 +328,80 @@ class EmployeeUpdateSerializer(EmployeeInputSerializer):
     )
 
 
+class EmployeeUpsertSerializer(serializers.Serializer):
+    """A person as an HR system sends them; fields left out keep their value (or the default,
+    for someone new). Booleans also accept "true"/"false", "yes"/"no", "1"/"0"."""
+
+    email = serializers.EmailField(
+        max_length=254, required=False, help_text="Needed for someone new."
+    )
+    first_name = serializers.CharField(
+        max_length=150, required=False, help_text="Needed for someone new."
+    )
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    job_title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    department_code = serializers.CharField(
+        max_length=50,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="Blank or null: no department.",
+    )
+    manager_external_id = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="The manager's HR id (another row of a bulk request, or an existing person); "
+        "blank or null: nobody.",
+    )
+    role_code = serializers.CharField(
+        max_length=50,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="Blank or null: no role.",
+    )
+    time_zone = serializers.CharField(max_length=64, required=False, help_text="e.g. Europe/Paris")
+    is_hr_admin = serializers.BooleanField(required=False)
+    mentor_available = serializers.BooleanField(required=False)
+    mentor_capacity = serializers.IntegerField(required=False, min_value=0, max_value=10)
+    active = serializers.BooleanField(
+        required=False,
+        help_text="false deactivates (their reports move up to their manager, their sessions "
+        "end); true reactivates.",
+    )
+
+
+class EmployeeRowSerializer(EmployeeUpsertSerializer):
+    external_id = serializers.CharField(
+        max_length=100, help_text="The person's id in the HR system."
+    )
+
+
+@extend_schema_field(EmployeeRowSerializer(many=True))
+class EmployeeRowsField(BulkRowsField):
+    pass
+
+
+class EmployeeBulkSerializer(serializers.Serializer):
+    employees = EmployeeRowsField(help_text="At most 5,000 people, keyed by external_id.")
+    dry_run = serializers.BooleanField(required=False, default=False, help_text=DRY_RUN_HELP)
+
+
+class EmployeeUpsertResultSerializer(serializers.Serializer):
+    result = serializers.ChoiceField(choices=UPSERT_RESULTS)
+    employee = EmployeeSerializer()
+
+
+EXTERNAL_ID_PARAMETER = OpenApiParameter(
+    "external_id",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="The person's id in the HR system.",
+)
+
+
 class EmployeeFilter(filters.FilterSet):
     department = IdFilter(field_name="department_id")
     manager = IdFilter(field_name="manager_id", help_text="Direct reports of this person.")
@@ -194,6 +421,12 @@ class EmployeeFilter(filters.FilterSet):
     partial_update=extend_schema(request=EmployeeUpdateSerializer, responses=EmployeeSerializer),
     deactivate=extend_schema(request=None, responses=EmployeeSerializer),
     reactivate=extend_schema(request=None, responses=EmployeeSerializer),
+    upsert=extend_schema(
+        request=EmployeeUpsertSerializer,
+        responses={200: EmployeeUpsertResultSerializer, 201: EmployeeUpsertResultSerializer},
+        parameters=[EXTERNAL_ID_PARAMETER],
+    ),
+    bulk=extend_schema(request=EmployeeBulkSerializer, responses=BulkResultSerializer),
 )
 class EmployeeViewSet(TenantViewSet):
     """People of the organisation (memberships), keyed for HR systems by `external_id`.
@@ -201,6 +434,8 @@ class EmployeeViewSet(TenantViewSet):
     A new person's account has no password: they set one through password reset. Deactivating
     someone moves their direct reports up to their manager.
     """
+
+    api_client_writes = True
 
     queryset = Employee.objects.none()
     serializer_class = EmployeeSerializer
@@ -246,3 +481,31 @@ class EmployeeViewSet(TenantViewSet):
     def reactivate(self, request: Request, pk: str) -> Response:
         employee = services.employee_reactivate(employee=self.get_object(), actor=self.member)
         return self.respond(employee)
+
+    @action(detail=False, methods=["put"], url_path=r"by-external-id/(?P<external_id>[^/]+)")
+    def upsert(self, request: Request, external_id: str) -> Response:
+        """Create or update the person with this HR id; says whether they were created, updated or
+        unchanged (201 when created). The manager, department and role are given by HR id and
+        code."""
+        employee, result = services.employee_upsert(
+            organization=self.organization,
+            actor=self.member,
+            external_id=external_id,
+            fields=self.upsert_fields(request),
+        )
+        return self.respond_upsert(employee, result, "employee")
+
+    @action(detail=False, methods=["post"])
+    def bulk(self, request: Request) -> Response:
+        """Create or update up to 5,000 people by HR id, all or nothing: any invalid row and
+        nothing changes (400 lists every bad row with its index and field errors: unknown
+        manager, department or role, a loop of managers, a duplicate id or e-mail...). Sending
+        the same rows again changes nothing and the counts say so."""
+        data = self.bulk_input(request, EmployeeBulkSerializer)
+        result = services.employees_bulk_upsert(
+            organization=self.organization,
+            actor=self.member,
+            rows=data["employees"],
+            dry_run=data["dry_run"],
+        )
+        return bulk_response(result, data["dry_run"])

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import ScopedManager
+from oauth2_provider.models import AbstractApplication, ApplicationManager
 
 
 class UserManager(BaseUserManager["User"]):
@@ -208,3 +209,143 @@ class AuditEntry(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.subject_type}#{self.subject_id}: {self.summary}"
+
+
+class PeopleImport(TenantModel):
+    """One uploaded people CSV: its dry-run preview, then its import in the background.
+
+    `rows` holds the parsed rows (what `employees_bulk_upsert` takes) between the preview and the
+    import, with `lines` (the CSV line of each row) to point errors at the file; both are emptied
+    once the import is done.
+    """
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "Uploaded"
+        VALIDATED = "validated", "Checked, ready to import"
+        INVALID = "invalid", "Has errors"
+        IMPORTING = "importing", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed"
+
+    uploaded_by = models.ForeignKey(
+        Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_by = models.ForeignKey(
+        Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file_name = models.CharField(max_length=255)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.UPLOADED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(
+        default=dict, blank=True, help_text="created, updated, unchanged, deactivated, reactivated"
+    )
+    errors = models.JSONField(
+        default=list, blank=True, help_text="[{line, external_id, errors: {column: [messages]}}]"
+    )
+    rows = models.JSONField(default=list, blank=True)
+    lines = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"], name="people_import_recent")
+        ]
+
+    def __str__(self) -> str:
+        return f"People import {self.pk} ({self.file_name}, {self.status})"
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 0
+        return min(100, round(100 * self.processed_rows / self.total_rows))
+
+    @property
+    def is_running(self) -> bool:
+        return self.status == self.Status.IMPORTING
+
+
+class ApiClient(AbstractApplication):
+    """An HR system's OAuth2 client credentials, bound to exactly one organisation.
+
+    Not a TenantModel: the token endpoint finds a client by its id before any organisation is
+    known, so the default manager is the toolkit's, unscoped. Every query made on behalf of an
+    organisation still filters by it.
+    """
+
+    class Scopes(models.TextChoices):
+        READ = "read", "Read"
+        WRITE = "write", "Write"
+        READ_WRITE = "read write", "Read and write"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="api_clients"
+    )
+    scopes = models.CharField(
+        max_length=20,
+        choices=Scopes.choices,
+        default=Scopes.READ,
+        help_text="What the client may do: read, write, or both.",
+    )
+    created_by = models.ForeignKey(
+        Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    secret_rotated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApplicationManager()
+
+    class Meta(AbstractApplication.Meta):
+        ordering = ["name", "id"]
+        verbose_name = "API client"
+        indexes = [models.Index(fields=["organization", "name"], name="apiclient_org_name")]
+
+    def natural_key(self) -> tuple[str]:
+        return (self.client_id,)
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def is_usable(self, request: Any) -> bool:
+        """The toolkit asks this when issuing a token and on every request with one."""
+        return self.revoked_at is None
+
+
+class Notification(TenantModel):
+    """An in-app message to one person: a reminder or something that happened to them.
+
+    Written by `mentorship.notifications.notify`; the navbar shows the unread count.
+    """
+
+    recipient = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=50, help_text="What it is about, e.g. pairing_accepted.")
+    message = models.CharField(max_length=500)
+    url = models.CharField(max_length=500, blank=True, help_text="Where to act on it.")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["organization", "recipient", "read_at"], name="notification_unread"
+            ),
+            models.Index(
+                fields=["organization", "recipient", "-created_at"], name="notification_recent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"To {self.recipient_id}: {self.message}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
+    "oauth2_provider",
     "mentorship",
     "competencies",
     "assessments",
@@ -179,6 +180,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "matching.tasks.recompute_due_organizations",
         "schedule": crontab(),  # every minute; each organisation at its own interval
     },
+    "pairings-daily": {
+        "task": "matching.tasks.pairings_daily_all",
+        "schedule": crontab(hour=6, minute=30),  # expiry, end dates and reminders
+    },
 }
 
 # --- Password validation, i18n ---------------------------------------------------------------
@@ -223,11 +228,64 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# --- API credentials: OAuth2 client credentials bound to one organisation ---------------------
+# The application model is swapped before oauth2_provider's first migration runs (see
+# mentorship/migrations/0002_apiclient.py, which runs before it).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "mentorship.ApiClient"
+API_TOKEN_SECONDS = _int_setting("API_TOKEN_SECONDS", 3600, minimum=60)
+
+
+_RATE_PERIODS = {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}
+
+
+def _rate_setting(name: str, default: str) -> str:
+    """A DRF throttle rate such as "600/min"."""
+    raw = env.str(name, default=default).strip()
+    count, _, period = raw.partition("/")
+    if not (count.isdigit() and int(count) > 0 and period in _RATE_PERIODS):
+        raise ImproperlyConfigured(
+            f"{name} must look like 600/min (a positive number per s, min, hour or day), "
+            f"got {raw!r}"
+        )
+    return raw
+
+
+API_RATE = _rate_setting("API_RATE", "600/min")
+
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": API_TOKEN_SECONDS,
+    "SCOPES": {
+        "read": "Read the organisation's people, departments and competency model",
+        "write": "Create and change people, departments and roles",
+    },
+    "DEFAULT_SCOPES": ["read"],
+    # A client gets the scopes HR granted it, whatever it asks for.
+    "SCOPES_BACKEND_CLASS": "mentorship.oauth.ApiClientScopes",
+    "PKCE_REQUIRED": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    # Only the client credentials grant is used; follow RFC 9700 everywhere (tokens are stored
+    # as checksums only, never in the query string, no implicit or password grants).
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}
+
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "mentorship.oauth.ApiClientAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # API clients are limited per client (API_RATE); people signed in to the web app are not.
+    "DEFAULT_THROTTLE_CLASSES": ["mentorship.oauth.ApiClientRateThrottle"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "mentorship.api_base.Pagination",
     "PAGE_SIZE": 50,
@@ -244,20 +302,38 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Mentoring platform API",
     "DESCRIPTION": (
         "REST API for HRIS integration and automation.\n\n"
-        "**Authentication.** The web app's session cookie for now (sign in at /accounts/login/; "
-        "writes need the `X-CSRFToken` header). Anonymous requests answer 403. Every request "
+        "**Authentication.** HR systems use OAuth2 client credentials: an HR admin creates an "
+        "API client for the organisation (Settings → API clients, scopes `read`, `write` or "
+        "both) and gets its id and secret once; `POST /api/oauth/token/` with "
+        "`grant_type=client_credentials` (HTTP Basic with the id and secret) returns a bearer "
+        "token that expires (`expires_in`, one hour by default). Send `Authorization: Bearer "
+        "<token>`. A client always acts in its own organisation. An unknown, expired or revoked "
+        "token answers 401; a revoked client gets no new token. Each client may send `API_RATE` "
+        "requests (600 a minute by default); beyond that, 429 with `Retry-After`.\n\n"
+        "People can also use the web app's session cookie (sign in at /accounts/login/; writes "
+        "need the `X-CSRFToken` header); a request with no credential answers 403. A session "
         "acts in one organisation: the `X-Organization: <slug>` header if given (404 unless you "
         "are a member there), else the organisation last opened in the web app, else your first "
         "membership. Ids of another organisation answer 404, in URLs and request bodies alike.\n\n"
         "**Permissions.** Every member reads the organisation's people and competency model; HR "
-        "admins write them. Assessments, skill profiles, gaps and goals follow the same rules as "
-        "the app: your own, your reporting line's (managers) or everyone's (HR).\n\n"
+        "admins write them. API clients read people, departments and the competency model with "
+        "`read`, and with `write` change people, departments and roles (and nothing else). "
+        "Assessments, skill profiles, gaps and goals follow the same rules as the app: your own, "
+        "your reporting line's (managers) or everyone's (HR); API clients do not reach them.\n\n"
+        "**HR system keys.** People are upserted by their HR id "
+        "(`PUT /api/v1/employees/by-external-id/{external_id}/`), departments and roles by code "
+        "(`PUT .../by-code/{code}/`); the answer says `created`, `updated` or `unchanged`. "
+        "`POST /api/v1/employees/bulk/` and `/departments/bulk/` take up to 5,000 rows, all or "
+        "nothing, with `dry_run` to preview the counts.\n\n"
         "**Pagination.** Lists take `?page=` and `?page_size=` (default 50, at most 500) and "
         "answer `{count, next, previous, results}`; `?search=` and the listed filters narrow "
-        "them, `?ordering=` sorts them.\n\n"
+        "them, `?ordering=` sorts them; a page past the last one answers 404.\n\n"
         "**Errors** share one format (the `Error` schema): "
         '`{"detail": "summary", "errors": {"field": ["message"]}}`, with `errors` for '
-        'validation errors only and errors about the whole request under "non_field_errors".'
+        'validation errors only and errors about the whole request under "non_field_errors". '
+        "A bulk request's invalid rows are listed under the payload's name, each with its "
+        "`index`, key and field errors. The token endpoint answers in the OAuth2 format "
+        '(`{"error": "invalid_client"}`).'
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -273,6 +349,19 @@ SPECTACULAR_SETTINGS = {
 
 # --- Product defaults -------------------------------------------------------------------------
 DEMO_PASSWORD = "mentoring-demo"
+# A burst of rating, requirement or availability changes yields one recompute this long after the
+# first change (the issue allows 60 s).
+MATCHING_DEBOUNCE_SECONDS = _int_setting("MATCHING_DEBOUNCE_SECONDS", 30, minimum=0)
+
+# Shared cache (API rate limits must count across web processes): Redis when configured.
+if REDIS_URL and not TESTING:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "mentorship",
+        }
+    }
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:

@@ -39,3 +39,22 @@ def test_a_unique_race_is_a_validation_error_not_a_server_error(org, hr, monkeyp
     with pytest.raises(ValidationError, match="conflicts with a change saved at the same moment"):
         services.department_create(organization=org, actor=hr, name="Data 2", code="DATA")
     assert Department.objects.filter(organization=org, code="DATA").count() == 1
+
+
+def test_deactivation_keeps_sessions_of_people_active_elsewhere(
+    client_for, org, other_org, hr, employee
+) -> None:
+    """The check for other memberships must look across organisations, even inside the
+    deactivating organisation's scope."""
+    from django.contrib.sessions.models import Session
+
+    from tests.factories import EmployeeFactory
+
+    EmployeeFactory(organization=other_org, user=employee.user)
+    client_for(employee)  # a signed-in session of the person
+    response = client_for(hr).post(f"/o/acme/people/{employee.pk}/deactivate/")
+    assert response.status_code == 302
+    employee.refresh_from_db()
+    assert not employee.is_active
+    user_ids = {s.get_decoded().get("_auth_user_id") for s in Session.objects.all()}
+    assert str(employee.user_id) in user_ids
