@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from assessments.models import SkillProfile
 from competencies.models import ProficiencyLevel, RoleRequirement
-from matching.models import MatchRun, MatchSuggestion, Pairing
+from matching.models import MatchRun, MatchSettings, MatchSuggestion, MentorOptOut, Pairing
 from matching.reasons import reasons_in_words
 from mentorship.models import Employee, Organization
 from mentorship.selectors import employee_reports
@@ -264,3 +264,201 @@ def _mentor_suggestion(
             paired_before=(min(mentor.pk, mentee.pk), max(mentor.pk, mentee.pk)) in met,
         ),
     )
+
+
+# --- pages of the matching UI ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GapCard:
+    """A gap as its card shows it: the suggestions, or the pairing with its mentor's load."""
+
+    gap: GapSuggestions
+    pairing_mentor_load: MentorLoad | None = None
+
+    @property
+    def dom_id(self) -> str:
+        return f"gap-{self.gap.mentee.pk}-{self.gap.competency_id}"
+
+
+@dataclass(frozen=True)
+class ReportGaps:
+    report: Employee
+    cards: list[GapCard]
+
+    @property
+    def open_suggestions(self) -> int:
+        return sum(len(card.gap.suggestions) for card in self.cards)
+
+
+@dataclass(frozen=True)
+class TeamMentoring:
+    """The team mentor suggestions page: each report's gaps, and when suggestions were last made."""
+
+    reports: list[ReportGaps]
+    last_run: MatchRun | None
+
+    @property
+    def gap_count(self) -> int:
+        return sum(len(r.cards) for r in self.reports)
+
+    @property
+    def suggestion_count(self) -> int:
+        return sum(r.open_suggestions for r in self.reports)
+
+    @property
+    def waiting_gaps(self) -> int:
+        """Gaps with neither a pairing nor a suggestion yet."""
+        return sum(
+            1
+            for r in self.reports
+            for card in r.cards
+            if card.gap.pairing is None and not card.gap.suggestions
+        )
+
+
+def last_finished_run(*, organization: Organization) -> MatchRun | None:
+    """The organisation's latest successful recompute."""
+    return (
+        MatchRun.objects.filter(organization=organization, status=MatchRun.Status.SUCCEEDED)
+        .order_by("-started_at", "-id")
+        .first()
+    )
+
+
+def team_mentoring(*, organization: Organization, reports: list[Employee]) -> TeamMentoring:
+    """Each report's gaps (highest priority first) with suggestions or the pairing working on
+    them, in a constant number of queries whatever the number of reports."""
+    gaps = _gap_suggestions(organization=organization, mentees=reports)
+    mentors = {g.pairing.mentor_id for g in gaps if g.pairing is not None}
+    used: dict[int, int] = dict(
+        Pairing.objects.filter(
+            organization=organization, mentor_id__in=mentors, state__in=Pairing.LOAD_STATES
+        )
+        .order_by()
+        .values("mentor_id")
+        .annotate(n=Count("id"))
+        .values_list("mentor_id", "n")
+    )
+    by_mentee: dict[int, list[GapCard]] = defaultdict(list)
+    for gap in gaps:
+        load = None
+        if gap.pairing is not None:
+            mentor = gap.pairing.mentor
+            load = MentorLoad(used=used.get(mentor.pk, 0), capacity=mentor.mentor_capacity)
+        by_mentee[gap.mentee.pk].append(GapCard(gap=gap, pairing_mentor_load=load))
+    return TeamMentoring(
+        reports=[ReportGaps(report=r, cards=by_mentee.get(r.pk, [])) for r in reports],
+        last_run=last_finished_run(organization=organization),
+    )
+
+
+@dataclass(frozen=True)
+class Availability:
+    """A person's mentoring availability page: their settings, load and pairings."""
+
+    employee: Employee
+    load: MentorLoad
+    opted_out_ids: set[int]
+    strengths: dict[int, int]  # competency id → effective level, at or above the threshold
+    as_mentor: list[Pairing]
+    as_mentee: list[Pairing]
+
+
+def opted_out_competency_ids(*, employee: Employee) -> set[int]:
+    return set(
+        MentorOptOut.objects.filter(organization_id=employee.organization_id, employee=employee)
+        .order_by()
+        .values_list("competency_id", flat=True)
+    )
+
+
+def open_pairings_of(*, employee: Employee) -> tuple[list[Pairing], list[Pairing]]:
+    """A person's proposed and active pairings: (as mentor, as mentee), soonest start first."""
+    pairings = list(
+        Pairing.objects.filter(
+            Q(mentor=employee) | Q(mentee=employee),
+            organization_id=employee.organization_id,
+            state__in=Pairing.LOAD_STATES,
+        )
+        .select_related("mentor__user", "mentee__user", "competency")
+        .order_by("start_date", "id")
+    )
+    return (
+        [p for p in pairings if p.mentor_id == employee.pk],
+        [p for p in pairings if p.mentee_id == employee.pk],
+    )
+
+
+def mentor_availability(*, employee: Employee, threshold: int) -> Availability:
+    as_mentor, as_mentee = open_pairings_of(employee=employee)
+    strengths = dict(
+        SkillProfile.objects.filter(
+            organization_id=employee.organization_id,
+            employee=employee,
+            effective_level__gte=threshold,
+        )
+        .order_by()
+        .values_list("competency_id", "effective_level")
+    )
+    return Availability(
+        employee=employee,
+        load=MentorLoad(used=len(as_mentor), capacity=employee.mentor_capacity),
+        opted_out_ids=opted_out_competency_ids(employee=employee),
+        strengths=strengths,
+        as_mentor=as_mentor,
+        as_mentee=as_mentee,
+    )
+
+
+@dataclass(frozen=True)
+class MentoringSummary:
+    """The home page card: my load, what waits for me, and (managers) open suggestions."""
+
+    load: MentorLoad
+    available: bool
+    awaiting_me: list[Pairing]  # proposed pairings where I am the mentor
+    as_mentee: list[Pairing]
+    team_open_suggestions: int | None  # None: nobody reports to me
+
+
+def mentoring_summary(*, employee: Employee) -> MentoringSummary:
+    as_mentor, as_mentee = open_pairings_of(employee=employee)
+    reports = Employee.objects.filter(
+        organization_id=employee.organization_id, manager=employee, is_active=True
+    )
+    has_reports = reports.exists()
+    open_count = None
+    if has_reports:
+        open_count = (
+            MatchSuggestion.objects.filter(
+                organization_id=employee.organization_id,
+                mentee__in=reports,
+                status=MatchSuggestion.Status.OPEN,
+                mentor__is_active=True,
+            )
+            .exclude(
+                Exists(
+                    Pairing.objects.filter(
+                        organization_id=employee.organization_id,
+                        mentee_id=OuterRef("mentee_id"),
+                        competency_id=OuterRef("competency_id"),
+                        state__in=Pairing.LOAD_STATES,
+                    )
+                )
+            )
+            .count()
+        )
+    return MentoringSummary(
+        load=MentorLoad(used=len(as_mentor), capacity=employee.mentor_capacity),
+        available=employee.mentor_available,
+        awaiting_me=[p for p in as_mentor if p.state == Pairing.State.PROPOSED],
+        as_mentee=as_mentee,
+        team_open_suggestions=open_count,
+    )
+
+
+def match_settings_for(*, organization: Organization) -> MatchSettings:
+    """The organisation's match settings (the defaults, unsaved, until HR changes them)."""
+    found = MatchSettings.objects.filter(organization=organization).first()
+    return found if found is not None else MatchSettings(organization=organization)

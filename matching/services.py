@@ -21,12 +21,13 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from assessments.models import SkillProfile
-from competencies.models import Competency, RoleRequirement
+from competencies.models import Competency, ProficiencyLevel, RoleRequirement
 from matching.engine import BoolArray, FloatArray, Gaps, IntArray, OrgArrays, Suggestions, suggest
 from matching.loader import IndexMaps, fetch_columns, load_org_arrays
 from matching.models import (
     FACTOR_NAMES,
     MatchRun,
+    MatchSettings,
     MatchSuggestion,
     MentorOptOut,
     Pairing,
@@ -975,3 +976,120 @@ def pairing_propose(
         end_date=end_date,
         suggestion=None,
     )
+
+
+# --- match settings -------------------------------------------------------------------------
+
+SPREAD_MAX = 100.0
+WEIGHT_MAX = 100.0
+
+
+def _settings_errors(
+    *,
+    organization: Organization,
+    weights: dict[str, float],
+    k: int,
+    spread: float,
+    mentor_threshold_level: int,
+    recompute_interval_minutes: int,
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for name, value in weights.items():
+        if not 0.0 <= value <= WEIGHT_MAX:
+            errors[f"weight_{name}"] = f"Choose a weight between 0 and {WEIGHT_MAX:g}."
+    complete = len(weights) == len(FACTOR_NAMES)
+    if complete and not errors and not any(value > 0 for value in weights.values()):
+        errors["weight_priority"] = "Give at least one factor a weight above 0."
+    if not 1 <= k <= 20:
+        errors["k"] = "Suggest between 1 and 20 mentors per gap."
+    if not 0.1 <= spread <= SPREAD_MAX:
+        errors["spread"] = f"Choose a spread between 0.1 and {SPREAD_MAX:g}."
+    levels = sorted(
+        ProficiencyLevel.objects.filter(organization=organization).values_list("level", flat=True)
+    )
+    if levels and mentor_threshold_level not in levels[1:]:
+        errors["mentor_threshold_level"] = (
+            f"Choose a level of the scale above the lowest ({levels[1]}–{levels[-1]})."
+            if len(levels) > 1
+            else "The scale needs at least two levels."
+        )
+    if not 1 <= recompute_interval_minutes <= 24 * 60:
+        errors["recompute_interval_minutes"] = "Recompute every 1 to 1,440 minutes."
+    return errors
+
+
+@transaction.atomic
+def match_settings_update(
+    *,
+    organization: Organization,
+    actor: Employee,
+    weights: dict[str, float],
+    k: int,
+    spread: float,
+    mentor_threshold_level: int,
+    recompute_interval_minutes: int,
+) -> MatchSettings:
+    """HR tunes the matching: factor weights, list length, spread, who counts as strong, how often
+    suggestions are recomputed. A change schedules a recompute so that the lists follow it."""
+    if actor.organization_id != organization.pk or not actor.is_hr_admin:
+        raise PermissionDenied("Only HR admins can change the match settings.")
+    unknown = set(weights) - set(FACTOR_NAMES)
+    if unknown:
+        raise ValidationError({"weights": f"Unknown factors: {', '.join(sorted(unknown))}."})
+    errors = _settings_errors(
+        organization=organization,
+        weights=weights,
+        k=k,
+        spread=spread,
+        mentor_threshold_level=mentor_threshold_level,
+        recompute_interval_minutes=recompute_interval_minutes,
+    )
+    if errors:
+        raise ValidationError(errors)
+
+    org = Organization.objects.select_for_update().get(pk=organization.pk)
+    current = MatchSettings.objects.filter(organization=org).first()
+    if current is None:
+        current = MatchSettings.objects.create(organization=org)
+    before: dict[str, Any] = {
+        **{f"weight_{n}": v for n, v in current.weight_values.items()},
+        "k": current.k,
+        "spread": current.spread,
+        "mentor_threshold_level": org.mentor_threshold_level,
+        "recompute_interval_minutes": org.recompute_interval_minutes,
+    }
+    after: dict[str, Any] = {
+        **{f"weight_{n}": float(v) for n, v in weights.items()},
+        "k": k,
+        "spread": float(spread),
+        "mentor_threshold_level": mentor_threshold_level,
+        "recompute_interval_minutes": recompute_interval_minutes,
+    }
+    changes = diff_fields(before, after)
+    if not changes:
+        return current
+
+    settings_fields = [f for f in changes if f.startswith("weight_") or f in ("k", "spread")]
+    for name in settings_fields:
+        setattr(current, name, after[name])
+    if settings_fields:
+        current.save(update_fields=[*settings_fields, "updated_at"])
+    org_fields = [f for f in changes if f not in settings_fields]
+    for name in org_fields:
+        setattr(org, name, after[name])
+    if org_fields:
+        org.save(update_fields=org_fields)
+    organization.mentor_threshold_level = org.mentor_threshold_level
+    organization.recompute_interval_minutes = org.recompute_interval_minutes
+    audit_record(
+        organization=org,
+        actor=actor,
+        subject_type="match_settings",
+        subject_id=current.pk,
+        action="updated",
+        summary="Changed the match settings: " + ", ".join(sorted(changes)),
+        changes=changes,
+    )
+    # No trigger of its own: a settings change asks for a recompute like "Recompute now".
+    _schedule(organization_id=org.pk, trigger=MatchRun.Trigger.MANUAL)
+    return current

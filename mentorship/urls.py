@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from oauth2_provider.views import TokenView
 
 from mentorship import views
 from mentorship.forms import PasswordResetForm
@@ -12,6 +13,8 @@ org_patterns = [
     path("model/import/", include("competencies.urls_import")),
     path("model/", include("competencies.urls")),
     path("", include("assessments.urls")),
+    path("", include("matching.urls")),
+    path("settings/api-clients/", include("mentorship.urls_clients")),
 ]
 
 urlpatterns = [
@@ -50,7 +53,11 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("api/v1/", include("mentorship.urls_api")),
+    path("api/oauth/token/", TokenView.as_view(), name="oauth-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "mentorship.views.page_not_found"
+handler403 = "mentorship.views.permission_denied"

@@ -1,9 +1,16 @@
 """The REST API, version 1: one router, one resource per tenant-owned thing."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from assessments.api import AssessmentViewSet, GapViewSet, GoalViewSet, SkillProfileViewSet
 from competencies.api import CompetencyViewSet, RoleViewSet, ScaleViewSet
+from matching.api import (
+    MatchRunViewSet,
+    MentorAvailabilityView,
+    PairingViewSet,
+    SuggestionViewSet,
+)
 from mentorship.api import DepartmentViewSet, EmployeeViewSet
 
 router = DefaultRouter()
@@ -16,5 +23,15 @@ router.register("assessments", AssessmentViewSet, basename="api-assessment")
 router.register("skill-profiles", SkillProfileViewSet, basename="api-skill-profile")
 router.register(r"employees/(?P<employee_pk>[0-9]+)/gaps", GapViewSet, basename="api-employee-gaps")
 router.register("goals", GoalViewSet, basename="api-goal")
+router.register("suggestions", SuggestionViewSet, basename="api-suggestion")
+router.register("pairings", PairingViewSet, basename="api-pairing")
+router.register("match-runs", MatchRunViewSet, basename="api-match-run")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path(
+        "mentor-availability/",
+        MentorAvailabilityView.as_view(),
+        name="api-mentor-availability",
+    ),
+]

@@ -53,6 +53,10 @@ def test_operations_are_tagged_by_resource(schema) -> None:
         "assessments",
         "skill-profiles",
         "goals",
+        "suggestions",
+        "pairings",
+        "match-runs",
+        "mentor-availability",
     }
 
 
