@@ -27,6 +27,11 @@ class Assessment(TenantModel):
     role = models.ForeignKey(
         Role, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A focused re-assessment rates this one competency only (the end of a pairing); empty for
+    # a normal assessment of the whole role.
+    focus_competency = models.ForeignKey(
+        Competency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)

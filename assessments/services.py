@@ -197,6 +197,59 @@ def assessment_submit(*, assessment: Assessment, actor: Employee) -> Assessment:
     return locked
 
 
+@transaction.atomic
+def assessment_submit_focused(
+    *,
+    subject: Employee,
+    assessor: Employee,
+    kind: str,
+    competency: Competency,
+    level: int,
+    evidence: str = "",
+) -> Assessment:
+    """A focused re-assessment: one competency rated and submitted at once, without rating the
+    whole role (a pairing's mentee re-assesses, then their manager confirms).
+
+    Same checks as the normal path (who may assess whom, a competency of the organisation, a
+    level on the scale) and the same folding into the skill profile. No draft is left behind, so
+    a normal assessment in progress is untouched.
+    """
+    _check_assessor(subject=subject, assessor=assessor, kind=kind)
+    _check_competency(organization=subject.organization, competency=competency)
+    _check_level(organization=subject.organization, level=level)
+    text = (evidence or "").strip()
+    if len(text) > 2000:
+        raise ValidationError({"evidence": "Keep the evidence note under 2,000 characters."})
+    now = timezone.now()
+    assessment = Assessment.objects.create(
+        organization=subject.organization,
+        subject=subject,
+        assessor=assessor,
+        kind=kind,
+        status=Assessment.Status.SUBMITTED,
+        role_id=subject.role_id,
+        focus_competency=competency,
+        created_at=now,
+        submitted_at=now,
+    )
+    rating = Rating.objects.create(
+        organization=subject.organization,
+        assessment=assessment,
+        competency=competency,
+        level=level,
+        evidence=text,
+    )
+    _profile_apply(
+        subject=subject,
+        kind=kind,
+        ratings=[rating],
+        requirements=required_competencies(employee=subject),
+        at=now,
+    )
+    run_submit_hooks_on_commit(organization_id=subject.organization_id, employee_id=subject.pk)
+    return assessment
+
+
 def _profile_fold(
     profile: SkillProfile, *, kind: str, level: int, at: dt.datetime, required: int | None
 ) -> None:

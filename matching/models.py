@@ -38,6 +38,11 @@ class MatchSettings(TenantModel):
         validators=[MinValueValidator(0.1)],
         help_text="A mentor appears in at most spread × free slots suggestion lists.",
     )
+    mentor_response_days = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="Days a mentor has to answer a proposed pairing before it expires.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -237,6 +242,27 @@ class Pairing(TenantModel):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # The lifecycle (matching.pairings): when each step happened and what it recorded.
+    cohort = models.ForeignKey(
+        "Cohort", null=True, blank=True, on_delete=models.SET_NULL, related_name="pairings"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    original_end_date = models.DateField(
+        null=True, blank=True, help_text="The end date before the one extension, if extended."
+    )
+    extension_reason = models.CharField(max_length=500, blank=True)
+    finished_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it went to review (end date reached or finished)."
+    )
+    reassessed_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    reassessed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    days_to_proficiency = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Days from the gap first seen to the target confirmed."
+    )
+    thank_you_note = models.TextField(blank=True, max_length=1000)
+    thanked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -260,6 +286,14 @@ class Pairing(TenantModel):
     def __str__(self) -> str:
         return f"{self.mentor_id} mentors {self.mentee_id} in {self.competency_id} ({self.state})"
 
+    @property
+    def is_extended(self) -> bool:
+        return self.original_end_date is not None
+
+    @property
+    def total_days(self) -> int:
+        return (self.end_date - self.start_date).days
+
 
 class RecomputeState(TenantModel):
     """Single flight and debounce of an organisation's recompute (one row per organisation)."""
@@ -275,3 +309,167 @@ class RecomputeState(TenantModel):
 
     def __str__(self) -> str:
         return f"Recompute state of organisation {self.organization_id}"
+
+
+# --- The pairing lifecycle ------------------------------------------------------------------
+
+
+class Cohort(TenantModel):
+    """Group mentoring: one mentor, several mentees, one competency."""
+
+    name = models.CharField(max_length=200)
+    mentor = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="+")
+    competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "mentor"], name="cohort_mentor")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PairingEvent(TenantModel):
+    """One step of a pairing's life, for its timeline: who, when, from which state to which."""
+
+    pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=30)
+    from_state = models.CharField(max_length=20, choices=Pairing.State.choices)
+    to_state = models.CharField(max_length=20, choices=Pairing.State.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["organization", "pairing", "created_at"], name="pairing_event")
+        ]
+
+    def __str__(self) -> str:
+        return f"Pairing {self.pairing_id}: {self.action} ({self.from_state} → {self.to_state})"
+
+
+class PlanItem(TenantModel):
+    """One thing to practise, seeded from the target level's behaviours; ticked by the mentee
+    when done, confirmed by the mentor."""
+
+    class Source(models.TextChoices):
+        BEHAVIOUR = "behaviour", "Target level behaviour"
+        SCALE = "scale", "Scale level description"
+        CUSTOM = "custom", "Added by the pair"
+
+    pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, related_name="plan_items")
+    text = models.CharField(max_length=500)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.CUSTOM)
+    position = models.PositiveIntegerField(default=0)
+    done_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["organization", "pairing"], name="plan_item_pairing")]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class CheckIn(TenantModel):
+    """A meeting of the pair, with specific feedback: what went well, what to improve, why it
+    matters. A cohort's shared check-in is copied to each of its active pairings."""
+
+    pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, related_name="check_ins")
+    author = models.ForeignKey(
+        Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cohort = models.ForeignKey(
+        Cohort, null=True, blank=True, on_delete=models.SET_NULL, related_name="check_ins"
+    )
+    date = models.DateField()
+    notes = models.TextField(blank=True, max_length=4000)
+    went_well = models.TextField(blank=True, max_length=2000)
+    to_improve = models.TextField(blank=True, max_length=2000)
+    why_it_matters = models.TextField(blank=True, max_length=2000)
+    next_check_in = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "pairing", "-date"], name="check_in_recent")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(next_check_in__isnull=True) | Q(next_check_in__gt=F("date")),
+                name="check_in_next_after_date",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Check-in of pairing {self.pairing_id} on {self.date}"
+
+
+class Reflection(TenantModel):
+    """The mentee's reflection; private unless they share it with the mentor."""
+
+    pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, related_name="reflections")
+    author = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="+")
+    what_i_did = models.TextField(max_length=4000)
+    why = models.TextField(blank=True, max_length=4000)
+    what_i_would_change = models.TextField(blank=True, max_length=4000)
+    shared_with_mentor = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "pairing"], name="reflection_pairing")]
+
+    def __str__(self) -> str:
+        return f"Reflection on pairing {self.pairing_id}"
+
+
+class ReminderSent(TenantModel):
+    """A reminder claimed (then sent) once: the unique row is what keeps the daily task from ever
+    sending the same reminder twice."""
+
+    class Kind(models.TextChoices):
+        PROPOSED = "proposed", "Proposal sent to the mentor"
+        RESPONSE_PENDING = "response_pending", "Mentor response pending"
+        CHECK_IN_DUE = "check_in_due", "No check-in for a while"
+        ENDING_SOON = "ending_soon", "Ending soon"
+        REASSESSMENT_DUE = "reassessment_due", "Re-assessment due"
+        CONFIRMATION_DUE = "confirmation_due", "Manager confirmation due"
+
+    pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    due_date = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "pairing", "kind", "due_date"], name="reminder_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for pairing {self.pairing_id} due {self.due_date}"

@@ -843,6 +843,10 @@ def _pairing_create(
         },
     )
     _schedule(organization_id=org.pk, trigger=MatchRun.Trigger.AVAILABILITY)
+    # The lifecycle module builds on this one, so it is imported where it is needed.
+    from matching.pairings import pairing_notify_proposed
+
+    pairing_notify_proposed(pairing=pairing)
     return pairing
 
 

@@ -113,3 +113,29 @@ def on_assessment_submitted(*, organization_id: int, employee_id: int) -> None:
 
 def on_competency_model_changed(*, organization_id: int, change: str) -> None:
     schedule_recompute(organization_id=organization_id, trigger=MatchRun.Trigger.REQUIREMENT)
+
+
+# --- Pairings: expiry, end dates and reminders ------------------------------------------------
+
+
+@shared_task(name="matching.tasks.pairings_daily")
+def pairings_daily_task(organization_id: int) -> dict[str, int]:
+    """One organisation's daily pass: expire unanswered proposals, move pairings whose end date
+    has come to review, send the reminders due. Idempotent: each reminder is claimed once."""
+    from matching.pairings import pairings_daily
+
+    organization = Organization.objects.filter(pk=organization_id).first()
+    if organization is None:
+        return {"expired": 0, "ended": 0, "reminded": 0}
+    with scope(organization=organization):
+        result = pairings_daily(organization=organization)
+    return {"expired": result.expired, "ended": result.ended, "reminded": result.reminded}
+
+
+@shared_task(name="matching.tasks.pairings_daily_all")
+def pairings_daily_all() -> int:
+    """Daily beat: one pairings task per organisation. Returns how many were queued."""
+    organization_ids = list(Organization.objects.order_by("pk").values_list("pk", flat=True))
+    for pk in organization_ids:
+        pairings_daily_task.delay(pk)
+    return len(organization_ids)

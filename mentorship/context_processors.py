@@ -4,10 +4,15 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from mentorship.notifications import unread_count
+
 
 def tenant(request: HttpRequest) -> dict[str, Any]:
     """Expose the resolved organisation and membership to every template."""
+    me = getattr(request, "employee", None)
     return {
         "organization": getattr(request, "organization", None),
-        "me": getattr(request, "employee", None),
+        "me": me,
+        # Lazy: only pages that show the navbar pay for the count.
+        "unread_notifications": (lambda: unread_count(employee=me)) if me else 0,
     }

@@ -14,6 +14,8 @@ org_patterns = [
     path("model/", include("competencies.urls")),
     path("", include("assessments.urls")),
     path("", include("matching.urls")),
+    path("", include("matching.urls_pairings")),
+    path("notifications/", include("mentorship.views_notifications")),
     path("settings/api-clients/", include("mentorship.urls_clients")),
 ]
 

@@ -8,9 +8,9 @@ from competencies.api import CompetencyViewSet, RoleViewSet, ScaleViewSet
 from matching.api import (
     MatchRunViewSet,
     MentorAvailabilityView,
-    PairingViewSet,
     SuggestionViewSet,
 )
+from matching.api_pairings import PairingLifecycleViewSet
 from mentorship.api import DepartmentViewSet, EmployeeViewSet
 
 router = DefaultRouter()
@@ -24,7 +24,7 @@ router.register("skill-profiles", SkillProfileViewSet, basename="api-skill-profi
 router.register(r"employees/(?P<employee_pk>[0-9]+)/gaps", GapViewSet, basename="api-employee-gaps")
 router.register("goals", GoalViewSet, basename="api-goal")
 router.register("suggestions", SuggestionViewSet, basename="api-suggestion")
-router.register("pairings", PairingViewSet, basename="api-pairing")
+router.register("pairings", PairingLifecycleViewSet, basename="api-pairing")
 router.register("match-runs", MatchRunViewSet, basename="api-match-run")
 
 urlpatterns = [

@@ -1,0 +1,201 @@
+"""Forms of the pairing pages. They parse input; matching.pairings holds the rules and messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+
+from competencies.models import Competency
+from matching.forms import DateInput, mark_invalid
+from matching.pairings import CheckInInput
+from mentorship.models import Employee
+
+__all__ = [
+    "CheckInForm",
+    "CohortForm",
+    "ExtendForm",
+    "LevelForm",
+    "PlanItemForm",
+    "ReasonForm",
+    "ReflectionForm",
+    "ThankForm",
+    "mark_invalid",
+]
+
+
+def _textarea(rows: int = 2, placeholder: str = "") -> forms.Textarea:
+    return forms.Textarea(attrs={"class": "form-control", "rows": rows, "placeholder": placeholder})
+
+
+class ReasonForm(forms.Form):
+    """Decline, cancel or finish: a reason (required or not is the service's call)."""
+
+    reason = forms.CharField(
+        label="Reason", required=False, strip=True, widget=_textarea(2), max_length=2000
+    )
+
+
+class ExtendForm(forms.Form):
+    end_date = forms.DateField(
+        label="New end date",
+        widget=DateInput(),
+        error_messages={"required": "Enter the new end date.", "invalid": "Enter a valid date."},
+    )
+    reason = forms.CharField(
+        label="Why more time?", required=False, strip=True, widget=_textarea(2), max_length=2000
+    )
+
+
+class LevelForm(forms.Form):
+    """A level of the organisation's scale and an evidence note (re-assessment, confirmation)."""
+
+    level = forms.TypedChoiceField(
+        label="Level",
+        coerce=int,
+        widget=forms.Select(attrs={"class": "form-select"}),
+        error_messages={"required": "Choose a level.", "invalid_choice": "Choose a level."},
+    )
+    evidence = forms.CharField(
+        label="Evidence (optional)",
+        required=False,
+        strip=True,
+        widget=_textarea(2, "What shows this level, e.g. the work you delivered."),
+        max_length=4000,
+    )
+
+    def __init__(self, *args: Any, scale: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "Choose…")] + [(str(level), f"{level} · {name}") for level, name in scale]
+        self.fields["level"].choices = choices  # type: ignore[attr-defined]
+
+
+class ThankForm(forms.Form):
+    note = forms.CharField(
+        label="Your note to the mentor",
+        required=False,
+        strip=True,
+        widget=_textarea(2, "What helped you most?"),
+        max_length=4000,
+    )
+
+
+class PlanItemForm(forms.Form):
+    text = forms.CharField(
+        label="Practice item",
+        required=False,
+        strip=True,
+        max_length=2000,
+        widget=forms.TextInput(
+            attrs={"class": "form-control", "placeholder": "Something to practise on the task"}
+        ),
+    )
+
+
+class CheckInForm(forms.Form):
+    date = forms.DateField(
+        label="Date",
+        widget=DateInput(),
+        error_messages={"required": "Enter the date of the check-in.", "invalid": "Enter a date."},
+    )
+    notes = forms.CharField(label="Notes", required=False, strip=True, widget=_textarea(2))
+    went_well = forms.CharField(
+        label="What went well", required=False, strip=True, widget=_textarea(2)
+    )
+    to_improve = forms.CharField(
+        label="What to improve", required=False, strip=True, widget=_textarea(2)
+    )
+    why_it_matters = forms.CharField(
+        label="Why it matters", required=False, strip=True, widget=_textarea(2)
+    )
+    next_check_in = forms.DateField(
+        label="Next check-in",
+        required=False,
+        widget=DateInput(),
+        error_messages={"invalid": "Enter a date."},
+    )
+
+    def to_input(self) -> CheckInInput:
+        return CheckInInput(**self.cleaned_data)
+
+
+class ReflectionForm(forms.Form):
+    what_i_did = forms.CharField(
+        label="What I did", required=False, strip=True, widget=_textarea(2)
+    )
+    why = forms.CharField(label="Why", required=False, strip=True, widget=_textarea(2))
+    what_i_would_change = forms.CharField(
+        label="What I would change", required=False, strip=True, widget=_textarea(2)
+    )
+    shared_with_mentor = forms.BooleanField(
+        label="Share with my mentor",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+
+class _PersonChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class _PeopleChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class CohortForm(forms.Form):
+    name = forms.CharField(
+        label="Name (optional)",
+        required=False,
+        strip=True,
+        max_length=2000,
+        widget=forms.TextInput(
+            attrs={"class": "form-control", "placeholder": "e.g. Negotiation circle, spring"}
+        ),
+    )
+    mentor = _PersonChoice(
+        label="Mentor",
+        queryset=Employee.objects.none(),
+        widget=forms.Select(attrs={"class": "form-select"}),
+        error_messages={"required": "Choose the mentor.", "invalid_choice": "Choose a mentor."},
+    )
+    competency: forms.ModelChoiceField[Competency] = forms.ModelChoiceField(
+        label="Competency",
+        queryset=Competency.objects.none(),
+        widget=forms.Select(attrs={"class": "form-select"}),
+        error_messages={"required": "Choose the competency.", "invalid_choice": "Choose one."},
+    )
+    mentees = _PeopleChoice(
+        label="Mentees",
+        queryset=Employee.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        error_messages={"invalid_choice": "Choose people from the list."},
+    )
+    task = forms.CharField(
+        label="Shared task",
+        required=False,
+        strip=True,
+        widget=_textarea(2, "The real piece of work each of them practises on"),
+    )
+    start_date = forms.DateField(
+        label="Start", widget=DateInput(), error_messages={"required": "Enter a start date."}
+    )
+    end_date = forms.DateField(
+        label="End", widget=DateInput(), error_messages={"required": "Enter an end date."}
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        mentors: QuerySet[Employee],
+        mentees: QuerySet[Employee],
+        competencies: QuerySet[Competency],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["mentor"].queryset = mentors  # type: ignore[attr-defined]
+        self.fields["mentees"].queryset = mentees  # type: ignore[attr-defined]
+        self.fields["competency"].queryset = competencies  # type: ignore[attr-defined]
