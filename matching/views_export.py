@@ -10,7 +10,7 @@ from mentorship.access import hr_admin_required
 from mentorship.http import TenantRequest
 
 
-@hr_admin_required
+@hr_admin_required  # type: ignore[type-var]  # its bound is HttpResponse
 @require_GET
 def pairings_export(request: TenantRequest, org_slug: str) -> StreamingHttpResponse:
     return exports.pairings_export(organization=request.organization)

@@ -16,6 +16,9 @@ org_patterns = [
     path("", include("matching.urls")),
     path("", include("matching.urls_pairings")),
     path("notifications/", include("mentorship.views_notifications")),
+    path("", include("mentorship.urls_import")),
+    path("", include("assessments.urls_export")),
+    path("", include("matching.urls_export")),
     path("settings/api-clients/", include("mentorship.urls_clients")),
 ]
 

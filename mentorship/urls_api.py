@@ -4,14 +4,17 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from assessments.api import AssessmentViewSet, GapViewSet, GoalViewSet, SkillProfileViewSet
+from assessments.api_export import GapExportViewSet, SkillProfileExportViewSet
 from competencies.api import CompetencyViewSet, RoleViewSet, ScaleViewSet
 from matching.api import (
     MatchRunViewSet,
     MentorAvailabilityView,
     SuggestionViewSet,
 )
+from matching.api_export import PairingExportViewSet
 from matching.api_pairings import PairingLifecycleViewSet
 from mentorship.api import DepartmentViewSet, EmployeeViewSet
+from mentorship.api_export import PeopleExportViewSet
 
 router = DefaultRouter()
 router.register("departments", DepartmentViewSet, basename="api-department")
@@ -33,5 +36,25 @@ urlpatterns = [
         "mentor-availability/",
         MentorAvailabilityView.as_view(),
         name="api-mentor-availability",
+    ),
+    path(
+        "exports/people.csv",
+        PeopleExportViewSet.as_view({"get": "download"}),
+        name="api-export-people",
+    ),
+    path(
+        "exports/skill-profiles.csv",
+        SkillProfileExportViewSet.as_view({"get": "download"}),
+        name="api-export-skill-profiles",
+    ),
+    path(
+        "exports/gaps.csv",
+        GapExportViewSet.as_view({"get": "download"}),
+        name="api-export-gaps",
+    ),
+    path(
+        "exports/pairings.csv",
+        PairingExportViewSet.as_view({"get": "download"}),
+        name="api-export-pairings",
     ),
 ]

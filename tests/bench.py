@@ -147,6 +147,52 @@ def bench_team_matrix() -> list[Result]:
     return rows
 
 
+def bench_bulk_upsert() -> list[Result]:
+    """The issue's case: an HR system syncs 5,000 people (managers by HR id, department and role
+    by code) in one request's worth of rows; then sends the same rows again."""
+    from django.db import transaction
+
+    from mentorship import services
+    from mentorship.models import Organization
+    from tests.factories import DepartmentFactory, OrganizationFactory, RoleFactory
+
+    size = 5000
+    with scopes_disabled():
+        org = OrganizationFactory(name="Bulk bench", slug="bulk-bench")
+        DepartmentFactory(organization=org, code="OPS")
+        RoleFactory(organization=org, code="AN")
+        organization = Organization.objects.get(pk=org.pk)
+    rows = [
+        {
+            "external_id": f"B{i}",
+            "email": f"b{i}@bulk.example",
+            "first_name": f"Person{i}",
+            "last_name": "Bench",
+            "department_code": "OPS",
+            "role_code": "AN",
+            # Teams of ten under a manager who comes later in the payload.
+            "manager_external_id": f"B{(i // 10 + 1) * 10 % size}" if i % 10 else "",
+        }
+        for i in range(size)
+    ]
+
+    def sync() -> services.BulkResult:
+        with scopes_disabled():
+            return services.employees_bulk_upsert(organization=organization, actor=None, rows=rows)
+
+    def create_and_roll_back() -> None:
+        with transaction.atomic():
+            sync()
+            transaction.set_rollback(True)
+
+    ms, queries = measure(create_and_roll_back, repeat=3)
+    results = [Result("bulk upsert: create (one transaction)", f"{size:,} people", ms, queries)]
+    sync()
+    ms, queries = measure(sync, repeat=3)
+    results.append(Result("bulk upsert: same payload again", f"{size:,} unchanged", ms, queries))
+    return results
+
+
 def print_table(rows: list[Result]) -> None:
     vendor = connection.vendor
     print(f"\nBenchmarks on {vendor} ({connection.settings_dict['NAME']})\n")
@@ -157,12 +203,66 @@ def print_table(rows: list[Result]) -> None:
         print(f"| {r.name:<45} | {r.size:<30} | {r.median_ms:>10.1f} | {r.queries!s:>7} |")
 
 
+def bench_csv_import() -> list[Result]:
+    """The issue's case: HR imports a 10,000-person CSV (a ten-wide org chart, managers by HR id,
+    departments and roles by code): the upload's preview (parse and dry run), then the import the
+    Celery task runs in batches after confirming."""
+    from mentorship import imports
+    from mentorship.models import Organization, PeopleImport
+    from tests.factories import DepartmentFactory, EmployeeFactory, OrganizationFactory, RoleFactory
+
+    size = 10_000
+    with scopes_disabled():
+        org = OrganizationFactory(name="CSV bench", slug="csv-bench")
+        for code in ("ENG", "OPS", "SALES"):
+            DepartmentFactory(organization=org, code=code)
+        RoleFactory(organization=org, code="DEV")
+        hr = EmployeeFactory(organization=org, is_hr_admin=True)
+        organization = Organization.objects.get(pk=org.pk)
+    lines = [",".join(imports.COLUMNS)]
+    for i in range(size):
+        manager = f"P{i // 10}" if i >= 10 else ""
+        department = ("ENG", "OPS", "SALES")[i % 3]
+        lines.append(
+            f"P{i},p{i}@csv.example,Person{i},Bench,Analyst,{department},{manager},DEV,"
+            "Europe/Paris,false,true,2,true"
+        )
+    data = ("\n".join(lines) + "\n").encode()
+    label = f"{size:,} rows, {len(data) / 1e6:.1f} MB"
+
+    with scopes_disabled():
+        start = time.perf_counter()
+        people_import = imports.people_import_create(
+            organization=organization, actor=hr, upload=data, file_name="bench.csv"
+        )
+        preview_ms = (time.perf_counter() - start) * 1000
+        assert people_import.status == PeopleImport.Status.VALIDATED, people_import.errors[:3]
+        reset_queries()
+        with CaptureQueriesContext(connection) as ctx:
+            start = time.perf_counter()
+            # Outside a transaction the task runs at once (CELERY_TASK_ALWAYS_EAGER).
+            imports.people_import_confirm(people_import=people_import, actor=hr)
+            import_ms = (time.perf_counter() - start) * 1000
+        people_import.refresh_from_db()
+        assert people_import.status == PeopleImport.Status.DONE, people_import.errors[:3]
+    return [
+        Result("CSV import: upload preview (parse, dry run)", label, preview_ms, "-"),
+        Result("CSV import: confirm, task applies in batches", label, import_ms, len(ctx)),
+    ]
+
+
 def main() -> int:
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        rows = bench_demo_seed() + bench_pages() + bench_team_matrix()
+        rows = (
+            bench_demo_seed()
+            + bench_pages()
+            + bench_team_matrix()
+            + bench_bulk_upsert()
+            + bench_csv_import()
+        )
         print_table(rows)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)

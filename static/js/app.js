@@ -13,3 +13,21 @@ document.addEventListener("toast", function (evt) {
   box.appendChild(el);
   setTimeout(function () { el.remove(); }, 4000);
 });
+
+// Validation errors come back as 400 partials with the messages next to the fields: swap them in
+// like any other response. Other failures get a visible message instead of silence.
+document.addEventListener("htmx:beforeSwap", function (evt) {
+  const status = evt.detail.xhr.status;
+  if (status === 400 || status === 422) {
+    evt.detail.shouldSwap = true;
+    evt.detail.isError = false;
+  } else if (status >= 400) {
+    const messages = {
+      403: "You are not allowed to do that.",
+      404: "That no longer exists. Reload the page.",
+    };
+    document.dispatchEvent(new CustomEvent("toast", {
+      detail: {level: "danger", message: messages[status] || "Something went wrong. Please try again."},
+    }));
+  }
+});

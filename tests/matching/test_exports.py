@@ -12,8 +12,6 @@ from mentorship.models import Employee
 from tests.factories import CompetencyFactory, EmployeeFactory
 from tests.mentorship.test_exports import assert_download_name, read_csv
 
-pytestmark = pytest.mark.urls("tests.mentorship.test_exports")
-
 URL = "/o/acme/exports/pairings.csv"
 API_URL = "/api/v1/exports/pairings.csv"
 
