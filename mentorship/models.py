@@ -263,10 +263,6 @@ class PeopleImport(TenantModel):
             return 0
         return min(100, round(100 * self.processed_rows / self.total_rows))
 
-    @property
-    def is_running(self) -> bool:
-        return self.status == self.Status.IMPORTING
-
 
 class ApiClient(AbstractApplication):
     """An HR system's OAuth2 client credentials, bound to exactly one organisation.
