@@ -105,7 +105,10 @@ def test_mentor_accepts_and_the_plan_is_seeded_from_the_target_behaviours(team, 
     assert event.actor == team.sam
     assert Notification.objects.filter(recipient=team.emma, kind="pairing_accepted").exists()
     assert Notification.objects.filter(recipient=team.mark, kind="pairing_accepted").exists()
-    assert not Notification.objects.filter(recipient=team.sam).exists()
+    # The mentor was told of the proposal; accepting it tells them nothing more.
+    assert set(Notification.objects.filter(recipient=team.sam).values_list("kind", flat=True)) == {
+        "pairing_proposed"
+    }
     assert AuditEntry.objects.filter(subject_type="pairing", action="accepted").exists()
 
 
@@ -626,7 +629,10 @@ def test_someone_leaving_cancels_proposals_and_flags_running_pairings(
     assert fresh(running).state == State.ACTIVE
     flag = Notification.objects.get(recipient=team.mark, kind="pairing_flagged")
     assert "Sam Test left the organisation" in flag.message
-    assert not Notification.objects.filter(recipient=team.sam).exists()
+    # Someone who left is told nothing more (only the proposals made while they were here).
+    assert set(Notification.objects.filter(recipient=team.sam).values_list("kind", flat=True)) == {
+        "pairing_proposed"
+    }
 
 
 def test_a_mentee_leaving_flags_their_manager(team, active) -> None:

@@ -88,9 +88,9 @@ def test_accepting_creates_a_proposed_pairing(
     assert _suggestion(team, team.programming, team.pat).status == "open"
     entry = AuditEntry.objects.get(subject_type="pairing", subject_id=pairing.pk)
     assert entry.actor == team.mark and "Sam" in entry.summary
-    # The mentor's load changed: a recompute is scheduled after commit.
+    # The mentor's load changed: a recompute is scheduled after commit; the mentor is e-mailed.
     assert RecomputeState.objects.get(organization=team.org).scheduled_for is not None
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2
 
 
 def test_an_hr_admin_may_accept_too(suggested, hr) -> None:
