@@ -126,7 +126,7 @@ def api_client(org: Any) -> Caller:
 
 
 @pytest.fixture
-def callers(org, hr, manager, employee, outsider, in_process_requests) -> list[Caller]:
+def callers(org, hr, manager, employee, outsider) -> list[Caller]:
     populate(hr)
     populate(outsider)
     return [hr_session(hr), api_client(org)]
@@ -175,8 +175,10 @@ def snapshot(org: Organization) -> dict[str, list[dict[str, Any]]]:
 
 
 def test_every_operation_answers_without_server_errors_and_as_documented(
-    callers, other_org
+    callers, other_org, in_process_requests
 ) -> None:
+    # `in_process_requests` comes last: Django's test client, used to build the callers,
+    # reconnects the signal handlers that close connections after each of its requests.
     globex_before = snapshot(other_org)
     schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
     failures: list[str] = []

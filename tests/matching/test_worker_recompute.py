@@ -116,6 +116,14 @@ def test_a_submitted_assessment_updates_suggestions_through_the_worker(
         ).exists()
 
     _wait_for(pat_is_expert, timeout=60, what="the worker to update Pat's suggestion")
+
+    # The suggestions commit first; the run's record is closed just after.
+    def run_finished() -> bool:
+        return MatchRun.objects.filter(
+            organization=team.org, started_at__gte=submitted, status="succeeded"
+        ).exists()
+
+    _wait_for(run_finished, timeout=30, what="the run to be recorded as succeeded")
     run = MatchRun.objects.filter(organization=team.org, started_at__gte=submitted).get()
     assert run.trigger == "assessment" and run.status == "succeeded"
     assert run.rows_updated >= 1
