@@ -149,6 +149,36 @@ def fetch_columns(queryset: QuerySet[Any], columns: dict[str, str]) -> npt.NDArr
     return out
 
 
+def copy_columns_in(
+    cursor: Any, table: str, columns: dict[str, tuple[str, npt.NDArray[Any]]]
+) -> None:
+    """Append equal-length columns (name → (kind, values), kinds as in `fetch_columns`, no nulls)
+    to `table` by binary COPY: numpy lays the records out, nothing is formatted per row.
+    PostgreSQL only; `cursor` is the driver's cursor."""
+    kinds = [kind for kind, _ in columns.values()]
+    record = np.dtype(
+        [("fields", ">i2")]
+        + [
+            item
+            for i, kind in enumerate(kinds)
+            for item in ((f"len{i}", ">i4"), (f"val{i}", _BINARY[kind]))
+        ]
+    )
+    size = {len(values) for _, values in columns.values()}
+    if len(size) != 1:
+        raise ValueError("copy_columns_in needs columns of equal length")
+    records = np.empty(size.pop(), dtype=record)
+    records["fields"] = len(kinds)
+    for i, (kind, values) in enumerate(columns.values()):
+        records[f"len{i}"] = np.dtype(_BINARY[kind]).itemsize
+        records[f"val{i}"] = values
+    # Header: signature, flags and extension length (both 0); trailer: -1.
+    stream = io.BytesIO(b"PGCOPY\n\xff\r\n\x00" + bytes(8) + records.tobytes() + b"\xff\xff")
+    cursor.copy_expert(
+        f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT binary)", stream
+    )
+
+
 def _unique_keys(keys: IntArray) -> IntArray:
     unique: IntArray = np.unique(keys.astype(np.int64))
     return unique
