@@ -34,6 +34,7 @@ test: install
 bench: install
 	$(BIN)/python -m tests.bench
 	$(BIN)/python -m tests.bench_engine
+	$(BIN)/python -m tests.bench_recompute
 
 lint: install
 	$(BIN)/ruff check .
