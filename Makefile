@@ -39,7 +39,7 @@ bench: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy $(wildcard */services.py */selectors.py */audit.py matching/engine.py matching/plan.py)
+	$(BIN)/mypy $(wildcard */services.py */selectors.py */audit.py matching/engine.py matching/plan.py matching/programme.py)
 
 format: install
 	$(BIN)/ruff check --fix .

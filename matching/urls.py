@@ -1,6 +1,6 @@
 from django.urls import path
 
-from matching import views
+from matching import views, views_programme
 
 urlpatterns = [
     path("team/mentors/", views.team_mentors, name="team_mentors"),
@@ -11,4 +11,5 @@ urlpatterns = [
     path("matching/runs/", views.match_runs, name="match_runs"),
     path("matching/runs/recompute/", views.match_recompute, name="match_recompute"),
     path("matching/settings/", views.match_settings, name="match_settings"),
+    path("programme/", views_programme.programme_overview, name="programme"),
 ]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import factory
 from django.conf import settings
+from django.utils import timezone
 
 from competencies.models import (
     DEFAULT_SCALE,
@@ -112,3 +115,31 @@ class EmployeeFactory(factory.django.DjangoModelFactory):
     )
     job_title = "Specialist"
     external_id = factory.Sequence(lambda n: f"E{n:05d}")
+
+
+class PairingFactory(factory.django.DjangoModelFactory):
+    """A pairing as a row (the lifecycle services are tested on their own): mentee, mentor and
+    competency in the pairing's organisation; an active pairing by default."""
+
+    class Meta:
+        model = "matching.Pairing"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    mentee = factory.SubFactory(
+        EmployeeFactory, organization=factory.SelfAttribute("..organization")
+    )
+    mentor = factory.SubFactory(
+        EmployeeFactory, organization=factory.SelfAttribute("..organization")
+    )
+    competency = factory.SubFactory(
+        CompetencyFactory, organization=factory.SelfAttribute("..organization")
+    )
+    task = "Ship the quarterly report"
+    baseline_level = 2
+    target_level = 3
+    start_date = factory.LazyFunction(lambda: timezone.localdate())
+    end_date = factory.LazyAttribute(lambda p: p.start_date + dt.timedelta(weeks=6))
+    state = "active"
+    accepted_at = factory.LazyAttribute(
+        lambda p: None if p.state in ("proposed", "declined", "expired") else timezone.now()
+    )
