@@ -378,5 +378,12 @@ LOGGING = {
 
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # In memory; with EMAIL_FILE_PATH (given to a worker process a test starts), as files in that
+    # directory, which the test reads.
+    EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default="")
+    EMAIL_BACKEND = (
+        "django.core.mail.backends.filebased.EmailBackend"
+        if EMAIL_FILE_PATH
+        else "django.core.mail.backends.locmem.EmailBackend"
+    )
     CELERY_TASK_ALWAYS_EAGER = _bool_setting("CELERY_TASK_ALWAYS_EAGER", True)

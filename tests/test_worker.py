@@ -2,47 +2,26 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from mentorship.celery import app
 from mentorship.tasks import ping
+from tests.workers import spawn_worker, stop_worker
 
 pytestmark = pytest.mark.worker
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 def worker() -> Iterator[subprocess.Popen[bytes]]:
-    env = {**os.environ, "CELERY_TASK_ALWAYS_EAGER": "false", "MENTORSHIP_TESTING": "1"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "mentorship",
-            "worker",
-            "--pool=solo",
-            "--loglevel=WARNING",
-            f"--hostname=test-{uuid.uuid4().hex[:8]}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    proc = spawn_worker(name="test")
     try:
         yield proc
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop_worker(proc)
 
 
 def test_a_task_sent_to_a_real_worker_is_executed(worker, settings) -> None:

@@ -14,6 +14,8 @@ acme's `employee` (Emma, Engineering, reports to `manager`) is a developer who n
 from __future__ import annotations
 
 import os
+import subprocess
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import pytest
@@ -22,6 +24,7 @@ from django.db import connection
 from assessments.services import assessment_start, assessment_submit, rating_set
 from competencies.models import Competency, Role
 from matching.models import MentorOptOut
+from mentorship.celery import app
 from mentorship.models import Department, Employee, Organization
 from tests.factories import (
     CompetencyFactory,
@@ -31,6 +34,7 @@ from tests.factories import (
     RoleRequirementFactory,
     UserFactory,
 )
+from tests.workers import spawn_worker, stop_worker, worker_database_url
 
 
 def rate(subject: Employee, levels: dict[Competency, int], *, by: Employee | None = None) -> None:
@@ -141,3 +145,38 @@ def redis_url(postgres) -> str:
     if not url:
         _require("these tests need Redis (set REDIS_URL)")
     return url
+
+
+@pytest.fixture
+def start_worker(redis_url) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
+    """Start (or restart) a real worker on Redis and the test database; tasks are sent for real.
+
+    `start(env={...})` adds environment variables for that worker (its e-mail directory, say).
+    """
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
+        proc = spawn_worker(
+            name="matching",
+            env={"DATABASE_URL": worker_database_url(), "REDIS_URL": redis_url, **(env or {})},
+        )
+        started.append(proc)
+        return proc
+
+    import redis
+
+    def forget_queued_tasks() -> None:
+        # Tasks queued for another test's organisations (debounced recomputes, a killed worker's
+        # unacknowledged task) must not reach this test's worker, nor a later one.
+        redis.Redis.from_url(redis_url).delete("celery", "unacked", "unacked_index")
+
+    forget_queued_tasks()
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        yield start
+    finally:
+        app.conf.task_always_eager = eager
+        for proc in started:
+            stop_worker(proc)
+        forget_queued_tasks()

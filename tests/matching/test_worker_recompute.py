@@ -5,16 +5,8 @@ Skipped unless DATABASE_URL (PostgreSQL) and REDIS_URL are set; CI sets both.
 
 from __future__ import annotations
 
-import os
 import random
 import signal
-import subprocess
-import sys
-import time
-import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.db import connection
@@ -26,78 +18,12 @@ from competencies.models import Competency, Role, RoleRequirement
 from matching.models import MatchRun, MatchSuggestion, RecomputeState
 from matching.services import LEASE, recompute_organization
 from matching.tasks import recompute_organization_task
-from mentorship.celery import app
 from mentorship.models import Department, Employee, User
 from tests.factories import OrganizationFactory
 from tests.matching.conftest import rate
+from tests.workers import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _test_database_url() -> str:
-    """DATABASE_URL pointed at the database pytest created for this session."""
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
-
-
-def _wait_for(condition: Callable[[], object], *, timeout: float, what: str) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture
-def start_worker(redis_url) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
-    """Start (or restart) a real worker process consuming from Redis; tasks are sent for real."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": _test_database_url(),
-        "REDIS_URL": redis_url,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "MENTORSHIP_TESTING": "1",
-    }
-    started: list[subprocess.Popen[bytes]] = []
-
-    def start() -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "mentorship",
-                "worker",
-                "--pool=solo",
-                "--loglevel=WARNING",
-                f"--hostname=matching-{uuid.uuid4().hex[:8]}@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        started.append(proc)
-        return proc
-
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    try:
-        yield start
-    finally:
-        app.conf.task_always_eager = eager
-        for proc in started:
-            if proc.poll() is None:
-                proc.terminate()
-                proc.wait(timeout=20)
-        # The killed worker's task stays unacknowledged in Redis; do not let it come back later.
-        import redis
-
-        redis.Redis.from_url(redis_url).delete("unacked", "unacked_index")
 
 
 def test_a_submitted_assessment_updates_suggestions_through_the_worker(
@@ -115,7 +41,7 @@ def test_a_submitted_assessment_updates_suggestions_through_the_worker(
             mentor=team.pat, competency=team.programming, mentor_level=5, status="open"
         ).exists()
 
-    _wait_for(pat_is_expert, timeout=60, what="the worker to update Pat's suggestion")
+    wait_for(pat_is_expert, timeout=60, what="the worker to update Pat's suggestion")
 
     # The suggestions commit first; the run's record is closed just after.
     def run_finished() -> bool:
@@ -123,7 +49,7 @@ def test_a_submitted_assessment_updates_suggestions_through_the_worker(
             organization=team.org, started_at__gte=submitted, status="succeeded"
         ).exists()
 
-    _wait_for(run_finished, timeout=30, what="the run to be recorded as succeeded")
+    wait_for(run_finished, timeout=30, what="the run to be recorded as succeeded")
     run = MatchRun.objects.filter(organization=team.org, started_at__gte=submitted).get()
     assert run.trigger == "assessment" and run.status == "succeeded"
     assert run.rows_updated >= 1
@@ -218,7 +144,7 @@ def test_a_worker_killed_mid_recompute_leaves_consistent_suggestions(start_worke
     recompute_organization_task.delay(org.pk, "manual")
     # Kill it inside its write transaction: the moment the database shows the worker's
     # connection reading or writing suggestions in a transaction of several statements.
-    _wait_for(_writing_suggestions, timeout=60, what="the worker to start writing")
+    wait_for(_writing_suggestions, timeout=60, what="the worker to start writing")
     worker.send_signal(signal.SIGKILL)
     worker.wait(timeout=20)
     running = MatchRun.objects.get(organization=org, trigger="manual")
@@ -232,7 +158,7 @@ def test_a_worker_killed_mid_recompute_leaves_consistent_suggestions(start_worke
         running_since=timezone.now() - LEASE - LEASE / 10
     )
     recompute_organization_task.delay(org.pk, "schedule")
-    done = _wait_for(
+    done = wait_for(
         lambda: MatchRun.objects.filter(
             organization=org, trigger="schedule", status="succeeded", pk__gt=running.pk
         ).first(),
