@@ -46,6 +46,19 @@ def _check_assessor(*, subject: Employee, assessor: Employee, kind: str) -> None
         raise ValidationError({"kind": f"Unknown kind {kind!r}: use 'self' or 'manager'."})
 
 
+def _check_stand_in(*, subject: Employee, assessor: Employee, kind: str) -> None:
+    if kind != Kind.MANAGER:
+        raise ValidationError({"kind": "Only a manager's rating can be given in their place."})
+    if subject.organization_id != assessor.organization_id:
+        raise ValidationError({"subject": "This person is not in your organisation."})
+    if not subject.is_active:
+        raise ValidationError({"subject": f"{subject.name} is no longer active."})
+    if not assessor.is_hr_admin:
+        raise ValidationError({"subject": "Only an HR admin can rate in a manager's place."})
+    if assessor.pk == subject.pk:
+        raise ValidationError({"subject": "Nobody can give the manager's rating of themselves."})
+
+
 @transaction.atomic
 def assessment_start(*, subject: Employee, assessor: Employee, kind: str) -> Assessment:
     """The open draft of this assessor for this subject and kind, created if there is none."""
@@ -206,6 +219,7 @@ def assessment_submit_focused(
     competency: Competency,
     level: int,
     evidence: str = "",
+    in_place_of_manager: bool = False,
 ) -> Assessment:
     """A focused re-assessment: one competency rated and submitted at once, without rating the
     whole role (a pairing's mentee re-assesses, then their manager confirms).
@@ -213,8 +227,14 @@ def assessment_submit_focused(
     Same checks as the normal path (who may assess whom, a competency of the organisation, a
     level on the scale) and the same folding into the skill profile. No draft is left behind, so
     a normal assessment in progress is untouched.
+
+    `in_place_of_manager`: an HR admin gives the manager's rating for someone who has no manager
+    to give it (the caller decides when that applies, e.g. a pairing's confirmation).
     """
-    _check_assessor(subject=subject, assessor=assessor, kind=kind)
+    if in_place_of_manager:
+        _check_stand_in(subject=subject, assessor=assessor, kind=kind)
+    else:
+        _check_assessor(subject=subject, assessor=assessor, kind=kind)
     _check_competency(organization=subject.organization, competency=competency)
     _check_level(organization=subject.organization, level=level)
     text = (evidence or "").strip()
@@ -329,6 +349,8 @@ class SubmittedAssessment:
     submitted_at: dt.datetime
     levels: dict[int, int]  # competency id -> level
     evidence: dict[int, str] = field(default_factory=dict)
+    # A focused re-assessment (see assessment_submit_focused): rates this one competency only.
+    focus_competency_id: int | None = None
 
 
 @transaction.atomic
@@ -352,6 +374,14 @@ def assessments_load_submitted(
             _check_assessor(subject=entry.subject, assessor=entry.assessor, kind=entry.kind)
         except ValidationError as exc:
             raise ValidationError({f"entries[{index}]": exc.messages}) from exc
+        focus = entry.focus_competency_id
+        if focus is not None and (focus not in competency_ids or set(entry.levels) != {focus}):
+            raise ValidationError(
+                {
+                    f"entries[{index}]": "A focused assessment rates its one competency of this "
+                    "organisation, and only that one."
+                }
+            )
         for competency_id, level in entry.levels.items():
             if competency_id not in competency_ids:
                 raise ValidationError(
@@ -371,6 +401,7 @@ def assessments_load_submitted(
             kind=e.kind,
             status=Assessment.Status.SUBMITTED,
             role_id=e.subject.role_id,
+            focus_competency_id=e.focus_competency_id,
             created_at=e.submitted_at,
             submitted_at=e.submitted_at,
         )
@@ -399,9 +430,11 @@ def assessments_load_submitted(
         for p in SkillProfile.objects.filter(organization=organization, employee_id__in=subject_ids)
     }
     existing_keys = set(profiles)
+    touched: set[tuple[int, int]] = set()
     for entry in sorted(entries, key=lambda e: e.submitted_at):
         for competency_id, level in entry.levels.items():
             key = (entry.subject.pk, competency_id)
+            touched.add(key)
             if key not in profiles:
                 profiles[key] = SkillProfile(
                     organization=organization,
@@ -419,8 +452,9 @@ def assessments_load_submitted(
     SkillProfile.objects.bulk_create(
         [p for k, p in profiles.items() if k not in existing_keys], batch_size=1000
     )
+    # Only the rows these entries rated: a focused entry touches one of the subject's profiles.
     SkillProfile.objects.bulk_update(
-        [p for k, p in profiles.items() if k in existing_keys], PROFILE_FIELDS, batch_size=1000
+        [profiles[k] for k in sorted(touched & existing_keys)], PROFILE_FIELDS, batch_size=1000
     )
     return len(ratings)
 

@@ -238,8 +238,8 @@ ERRORS = {
     ),
     403: OpenApiResponse(
         {"$ref": "#/components/schemas/Error"},
-        description="Not yours to do (e.g. only the mentor accepts; only the mentee's manager "
-        "confirms).",
+        description="Not yours to do (e.g. only the mentor accepts; only the mentee's manager, "
+        "or an HR admin when there is none, confirms).",
     ),
 }
 ITEM_ID = OpenApiParameter("item_pk", OpenApiTypes.INT, OpenApiParameter.PATH)
@@ -279,8 +279,10 @@ def _transition(request_serializer: type[serializers.Serializer] | None, text: s
     ),
     confirm=_transition(
         LevelInput,
-        "The mentee's manager confirms a level: the skill profile updates, the outcome is "
-        "achieved if it reaches the target, and the pairing completes.",
+        "The mentee's manager confirms a level (an HR admin when the mentee has no active "
+        "manager, or the manager is the mentor; never the mentee or the mentor): the skill "
+        "profile updates, the outcome is achieved if it reaches the target, and the pairing "
+        "completes.",
     ),
     thank=_transition(ThankInput, "The mentee's thank-you note, once the pairing is complete."),
     timeline=extend_schema(responses=TimelineEntrySerializer(many=True)),
@@ -289,7 +291,8 @@ class PairingLifecycleViewSet(PairingViewSet):
     """Mentoring pairings and their lifecycle. Lists and details are visible to the mentee, the
     mentor, anyone above either of them in the org chart and HR admins; `role=mentor|mentee`
     keeps the caller's own. Transitions, plan items, check-ins and reflections belong to the
-    mentee, the mentor and the mentee's manager (HR admins read)."""
+    mentee, the mentor and the mentee's manager (HR admins read, and confirm the outcome when
+    the mentee has no manager to do it)."""
 
     filterset_class = PairingLifecycleFilter
 

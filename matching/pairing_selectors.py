@@ -7,12 +7,19 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from competencies.models import ProficiencyLevel
 from matching.models import CheckIn, Cohort, Pairing, PairingEvent, PlanItem, Reflection
-from matching.pairings import Party, mentor_response_days, parties_of, response_deadline
+from matching.pairings import (
+    Party,
+    confirmer_label,
+    may_confirm,
+    mentor_response_days,
+    parties_of,
+    response_deadline,
+)
 from mentorship.models import Employee, Organization
 
 State = Pairing.State
@@ -105,7 +112,7 @@ def available_actions(pairing: Pairing, roles: set[str]) -> set[str]:
             actions.add("reflect")
             if pairing.reassessed_at is None:
                 actions.add("reassess")
-        if manager and pairing.reassessed_at is not None:
+        if pairing.reassessed_at is not None and may_confirm(pairing, roles):
             actions.add("confirm")
     elif state == State.COMPLETED and mentee:
         actions.add("thank")
@@ -213,11 +220,16 @@ class PairingPage:
             (Party.MENTEE, "mentee"),
             (Party.MENTOR, "mentor"),
             (Party.MANAGER, "manager of the mentee"),
-            (Party.HR, "HR admin (read-only)"),
+            (Party.HR, "HR admin" if self.actions else "HR admin (read-only)"),
         ):
             if role in self.roles:
                 return label
         return ""
+
+    @property
+    def confirmer(self) -> str:
+        """Who confirms the outcome: the manager's name, or "an HR admin"."""
+        return confirmer_label(self.pairing)
 
 
 def plan_items(pairing: Pairing) -> list[PlanItem]:
@@ -326,7 +338,7 @@ class MyMentoring:
     slots_used: int
     capacity: int
     needs_action: list[ActionItem]
-    team_to_confirm: list[Pairing]
+    to_confirm: list[Pairing]  # their reports' outcomes, and as HR admin those without a manager
     cohorts: Sequence[Cohort]
 
 
@@ -339,16 +351,21 @@ def my_mentoring(*, employee: Employee) -> MyMentoring:
         .filter(Q(mentee=employee) | Q(mentor=employee))
         .order_by("-created_at", "-id")
     )
-    team_to_confirm = list(
-        _pairings(org_id)
-        .filter(
-            mentee__manager=employee,
-            state=State.AWAITING_REVIEW,
-            reassessed_at__isnull=False,
+    confirmer = Q(mentee__manager=employee)
+    if employee.is_hr_admin:  # the outcomes no manager can confirm (see confirming_manager)
+        confirmer |= (
+            Q(mentee__manager__isnull=True)
+            | Q(mentee__manager__is_active=False)
+            | Q(mentor_id=F("mentee__manager_id"))
         )
-        .exclude(mentee=employee)
+    to_confirm = [
+        p
+        for p in _pairings(org_id)
+        .filter(confirmer, state=State.AWAITING_REVIEW, reassessed_at__isnull=False)
+        .exclude(Q(mentee=employee) | Q(mentor=employee))
         .order_by("finished_at", "id")
-    )
+        if may_confirm(p, parties_of(p, employee))
+    ]
     as_mentee, as_mentor = Side(), Side()
     needs: list[ActionItem] = []
     for p in pairings:
@@ -362,7 +379,7 @@ def my_mentoring(*, employee: Employee) -> MyMentoring:
             as_mentor.add(p)
             if p.state == State.PROPOSED:
                 needs.append(ActionItem(p, "Accept or decline"))
-    needs.extend(ActionItem(p, f"Confirm {p.mentee.name}'s level") for p in team_to_confirm)
+    needs.extend(ActionItem(p, f"Confirm {p.mentee.name}'s level") for p in to_confirm)
     cohorts = list(
         Cohort.objects.filter(organization_id=org_id, mentor=employee)
         .select_related("competency")
@@ -377,7 +394,7 @@ def my_mentoring(*, employee: Employee) -> MyMentoring:
         slots_used=used,
         capacity=employee.mentor_capacity,
         needs_action=needs,
-        team_to_confirm=team_to_confirm,
+        to_confirm=to_confirm,
         cohorts=cohorts,
     )
 

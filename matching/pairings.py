@@ -4,7 +4,8 @@ group mentoring (cohorts), reminders, and what happens when someone leaves.
 
 States: proposed → active (the mentor accepts) | declined | expired (no answer in time) |
 cancelled; active → awaiting review (end date reached, or finished early) | cancelled;
-awaiting review → completed (the manager confirms, outcome achieved or not).
+awaiting review → completed (the mentee's manager confirms, or an HR admin when there is no
+manager to do it; outcome achieved or not).
 
 Every transition locks the pairing row, checks who is acting (PermissionDenied) and from which
 state (ValidationError with a clear message), writes a PairingEvent for the timeline and an audit
@@ -104,6 +105,76 @@ def _require_party(pairing: Pairing, actor: Employee, allowed: set[str], message
     if not roles & allowed:
         raise PermissionDenied(message)
     return roles
+
+
+def confirming_manager(pairing: Pairing) -> Employee | None:
+    """The mentee's manager when it is theirs to confirm the outcome: an active manager who is
+    not also the mentor. None when an HR admin confirms instead (no manager, a deactivated one,
+    or one who became the mentee's manager while mentoring them: a pairing is never proposed
+    that way, because the confirmation is meant to be a second pair of eyes)."""
+    manager = pairing.mentee.manager
+    if manager is None or not manager.is_active or manager.pk == pairing.mentor_id:
+        return None
+    return manager
+
+
+def may_confirm(pairing: Pairing, roles: set[str]) -> bool:
+    """Whether someone with these roles confirms the outcome: the mentee's manager, or an HR admin
+    when there is no manager to do it; never the mentee or the mentor, whatever else they are."""
+    if roles & {Party.MENTEE, Party.MENTOR}:
+        return False
+    return (Party.MANAGER if confirming_manager(pairing) else Party.HR) in roles
+
+
+def confirmer_label(pairing: Pairing) -> str:
+    """Who confirms the outcome, for a sentence: the manager's name, or "an HR admin"."""
+    manager = confirming_manager(pairing)
+    return manager.name if manager else "an HR admin"
+
+
+def _as_hr_note(pairing: Pairing) -> str:
+    """For HR admins asked to confirm, why it falls to them ("" when the manager confirms)."""
+    if confirming_manager(pairing) is not None:
+        return ""
+    return f" (as an HR admin: {_why_hr_confirms(pairing)})"
+
+
+def _why_hr_confirms(pairing: Pairing) -> str:
+    manager = pairing.mentee.manager
+    if manager is not None and manager.pk == pairing.mentor_id:
+        return f"{manager.name} is both {pairing.mentee.name}'s manager and the mentor"
+    return f"{pairing.mentee.name} has no active manager"
+
+
+def hr_admins_of(organization_id: int) -> list[Employee]:
+    return list(
+        Employee.objects.filter(organization_id=organization_id, is_hr_admin=True, is_active=True)
+        .select_related("user")
+        .order_by("pk")
+    )
+
+
+def confirmers(pairing: Pairing, *, hr_admins: list[Employee] | None = None) -> list[Employee]:
+    """Who is asked to confirm the outcome: the manager, else every active HR admin but the
+    mentee and the mentor (pass `hr_admins` to reuse one list across pairings)."""
+    manager = confirming_manager(pairing)
+    if manager is not None:
+        return [manager]
+    people = hr_admins if hr_admins is not None else hr_admins_of(pairing.organization_id)
+    return [e for e in people if e.pk not in (pairing.mentee_id, pairing.mentor_id)]
+
+
+def _confirm_refusal(pairing: Pairing, roles: set[str]) -> str:
+    name = pairing.mentee.name
+    manager = confirming_manager(pairing)
+    if manager is not None:
+        return f"Only {name}'s manager can confirm the outcome; ask {manager.name}."
+    why = _why_hr_confirms(pairing)
+    if Party.MENTEE in roles:
+        return f"You cannot confirm your own pairing: {why}, so an HR admin confirms it."
+    if Party.MENTOR in roles:
+        return f"As the mentor you cannot confirm the outcome: {why}, so an HR admin confirms it."
+    return f"Only an HR admin can confirm the outcome: {why}."
 
 
 def _require_state(
@@ -479,7 +550,7 @@ def _to_review(p: Pairing, *, actor: Employee | None, action: str, reason: str) 
         kind="reassessment_due",
         message=(
             f"{_title(p)} is over. Re-assess yourself in {p.competency.name}; then "
-            f"{p.mentee.manager.name if p.mentee.manager else 'your manager'} confirms the level."
+            f"{confirmer_label(p)} confirms the level."
         ),
         email_subject=f"Time to re-assess {p.competency.name}",
     )
@@ -626,7 +697,10 @@ def pairing_reassess(
     _require_state(p, [State.AWAITING_REVIEW], "re-assessed")
     if p.reassessed_at is not None:
         raise ValidationError(
-            {"level": "You already re-assessed this competency; your manager confirms it next."}
+            {
+                "level": "You already re-assessed this competency; "
+                f"{confirmer_label(p)} confirms it next."
+            }
         )
     assessment_submit_focused(
         subject=p.mentee,
@@ -648,13 +722,13 @@ def pairing_reassess(
         changes={"reassessed_level": [None, level]},
     )
     _tell(
-        [_manager_of_mentee(p)],
+        confirmers(p),
         actor=actor,
         pairing=p,
         kind="confirmation_due",
         message=(
             f"{p.mentee.name} re-assessed {p.competency.name} at level {level} after "
-            f"{_title(p)}. Confirm the level they reached."
+            f"{_title(p)}. Confirm the level they reached{_as_hr_note(p)}."
         ),
         email_subject=f"Confirm {p.mentee.name}'s level in {p.competency.name}",
     )
@@ -667,11 +741,12 @@ def pairing_confirm(
 ) -> Pairing:
     """The mentee's manager confirms a level (a focused manager assessment): the skill profile
     updates, the outcome is achieved if the level reaches the target, the time to proficiency is
-    recorded, and the gap's suggestions go at the next recompute."""
+    recorded, and the gap's suggestions go at the next recompute. Without a manager to do it
+    (see confirming_manager) an HR admin confirms; the mentee and the mentor never do."""
     p = _locked(pairing)
-    _require_party(
-        p, actor, {Party.MANAGER}, f"Only {p.mentee.name}'s manager can confirm the outcome."
-    )
+    roles = parties_of(p, actor)
+    if not may_confirm(p, roles):
+        raise PermissionDenied(_confirm_refusal(p, roles))
     _require_state(p, [State.AWAITING_REVIEW], "confirmed")
     if p.reassessed_at is None:
         raise ValidationError(
@@ -684,6 +759,7 @@ def pairing_confirm(
         competency=p.competency,
         level=level,
         evidence=evidence,
+        in_place_of_manager=confirming_manager(p) is None,
     )
     profile = SkillProfile.objects.get(
         organization_id=p.organization_id, employee_id=p.mentee_id, competency_id=p.competency_id
@@ -1250,6 +1326,7 @@ def _reminders_due(organization: Organization, now: dt.datetime) -> list[_Due]:
         .order_by("pk")
     )
     due: list[_Due] = []
+    hr_admins: list[Employee] | None = None  # loaded once, if a pairing needs them
     for p in pairings:
         title = _title(p)
         if p.state == State.PROPOSED:
@@ -1323,14 +1400,16 @@ def _reminders_due(organization: Organization, now: dt.datetime) -> list[_Due]:
                     days=REVIEW_REMINDER_DAYS
                 )
                 if day <= today:
+                    if confirming_manager(p) is None and hr_admins is None:
+                        hr_admins = hr_admins_of(organization.pk)
                     due.append(
                         _Due(
                             p,
                             ReminderSent.Kind.CONFIRMATION_DUE,
                             day,
-                            [p.mentee.manager],
+                            list(confirmers(p, hr_admins=hr_admins)),
                             f"{p.mentee.name} re-assessed {p.competency.name}: please confirm "
-                            "the level they reached.",
+                            f"the level they reached{_as_hr_note(p)}.",
                             f"Reminder: confirm {p.mentee.name}'s level",
                         )
                     )

@@ -21,6 +21,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -275,7 +276,10 @@ def pairing_finish(request: TenantRequest, org_slug: str, pk: int) -> HttpRespon
         form=ReasonForm(request.POST, auto_id=_ids("finish")),
         form_name="finish_form",
         act=lambda p, data: services.pairing_finish(pairing=p, actor=me, reason=data["reason"]),
-        message="Finished. Next: the mentee re-assesses, then their manager confirms.",
+        message=lambda p: (
+            f"Finished. Next: {p.mentee.name} re-assesses, then "
+            f"{services.confirmer_label(p)} confirms."
+        ),
     )
 
 
@@ -307,7 +311,9 @@ def pairing_reassess(request: TenantRequest, org_slug: str, pk: int) -> HttpResp
         act=lambda p, data: services.pairing_reassess(
             pairing=p, actor=me, level=data["level"], evidence=data["evidence"]
         ),
-        message="Re-assessment submitted. Your manager confirms it next.",
+        message=lambda p: (
+            f"Re-assessment submitted. {capfirst(services.confirmer_label(p))} confirms it next."
+        ),
     )
 
 

@@ -180,6 +180,51 @@ def test_the_loop_over_the_api(api_for, team, active) -> None:  # noqa: F811
     ]
 
 
+def test_hr_confirms_over_the_api_when_the_mentee_has_no_manager(api_for, team, active, hr) -> None:  # noqa: F811
+    from mentorship.services import employee_set_manager
+
+    api_for(team.emma).post(at(active, "finish"), {"reason": "Done early"})
+    employee_set_manager(employee=team.emma, actor=None, manager=None)
+    hr_client = api_for(hr)
+    # Before the re-assessment: HR's turn has not come (400), not "not yours" (403).
+    body = assert_error(hr_client.post(at(active, "confirm"), {"level": 4}), 400, "level")
+    assert body["errors"]["level"] == ["Wait for Emma Stone's re-assessment before confirming."]
+
+    # The mentee cannot confirm herself, even as an HR admin; nor can the mentor.
+    team.emma.is_hr_admin = True
+    team.emma.save(update_fields=["is_hr_admin"])
+    emma = api_for(team.emma)
+    response = emma.post(at(active, "reassess"), {"level": 4})
+    assert response.status_code == 200 and "confirm" not in response.json()["actions"]
+    body = assert_error(emma.post(at(active, "confirm"), {"level": 5}), 403)
+    assert body["detail"].startswith("You cannot confirm your own pairing")
+    assert_error(api_for(team.sam).post(at(active, "confirm"), {"level": 4}), 403)
+    assert state(active) == State.AWAITING_REVIEW
+
+    response = hr_client.post(at(active, "confirm"), {"level": 4})
+    assert response.status_code == 200
+    assert (response.json()["state"], response.json()["outcome"]) == ("completed", "achieved")
+
+
+def test_hr_gets_403_naming_the_manager_who_confirms(api_for, team, active, hr) -> None:  # noqa: F811
+    api_for(team.emma).post(at(active, "finish"), {"reason": "Done early"})
+    api_for(team.emma).post(at(active, "reassess"), {"level": 4})
+    body = assert_error(api_for(hr).post(at(active, "confirm"), {"level": 4}), 403)
+    assert body["detail"] == "Only Emma Stone's manager can confirm the outcome; ask Mark Ito."
+    assert state(active) == State.AWAITING_REVIEW
+
+
+def test_a_mentor_who_became_the_manager_gets_403(api_for, team, active, hr) -> None:  # noqa: F811
+    from mentorship.services import employee_set_manager
+
+    api_for(team.emma).post(at(active, "finish"), {"reason": "Done early"})
+    api_for(team.emma).post(at(active, "reassess"), {"level": 4})
+    employee_set_manager(employee=team.emma, actor=None, manager=team.sam)
+    body = assert_error(api_for(team.sam).post(at(active, "confirm"), {"level": 4}), 403)
+    assert body["detail"].startswith("As the mentor you cannot confirm the outcome")
+    assert api_for(hr).post(at(active, "confirm"), {"level": 4}).status_code == 200
+
+
 # --- Plan items, check-ins, reflections -----------------------------------------------------------
 
 
