@@ -1234,7 +1234,8 @@ def on_employees_deactivated(
     """Registered with mentorship's deactivation hooks (runs inside that transaction).
 
     Proposed pairings of someone who left are cancelled ("left the organisation"); running ones
-    (active or awaiting review) are flagged to the mentee's manager to decide.
+    (active or awaiting review) are flagged to the mentee's manager to decide, or, when there is
+    no active one, to whichever of the two stays (either can cancel).
     """
     ids = list(employee_ids)
     affected = list(
@@ -1266,8 +1267,12 @@ def on_employees_deactivated(
             )
             cancelled = True
         else:
+            # The mentee's manager decides; without an active one, whoever of the two stays.
+            manager = _manager_of_mentee(p)
+            stays = p.mentor if gone.pk == p.mentee_id else p.mentee
+            decides = manager if manager and manager.is_active and manager.pk not in ids else stays
             _tell(
-                [_manager_of_mentee(p)],
+                [decides],
                 actor=actor,
                 pairing=p,
                 kind="pairing_flagged",

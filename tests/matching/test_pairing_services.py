@@ -641,3 +641,12 @@ def test_a_mentee_leaving_flags_their_manager(team, active) -> None:
     team.emma.save(update_fields=["manager"])
     svc.on_employees_deactivated(organization=team.org, employee_ids=[team.emma.pk], actor=None)
     assert Notification.objects.filter(recipient=other_manager, kind="pairing_flagged").exists()
+
+
+def test_a_mentor_leaving_flags_the_mentee_when_nobody_manages_them(team, active) -> None:
+    team.emma.manager = None
+    team.emma.save(update_fields=["manager"])
+    svc.on_employees_deactivated(organization=team.org, employee_ids=[team.sam.pk], actor=None)
+    flag = Notification.objects.get(kind="pairing_flagged")
+    assert flag.recipient == team.emma
+    assert "Sam Test left the organisation" in flag.message
