@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.conf import settings
 from playwright.sync_api import Page, expect
@@ -50,6 +52,12 @@ def test_hr_edits_a_behaviour_and_a_requirement_and_both_persist(
     expect(page.locator("#history")).to_contain_text("Required Programming at level 4")
     importance = page.get_by_label("Importance of Programming (1–5)")
     expect(importance).to_be_enabled()
+    # The saved row has been swapped in; wait until htmx has settled it (and so listens to its
+    # changes) before the next change.
+    expect(page.locator(f"#req-{competency.pk}")).to_contain_text("Saved")
+    expect(page.locator(f"#req-{competency.pk}")).not_to_have_class(
+        re.compile(r"htmx-(request|swapping|settling|added)")
+    )
     importance.select_option("5")
     expect(page.locator("#history")).to_contain_text("Changed Programming: level 4, importance 5")
     expect(page.locator(f"#req-{competency.pk}")).to_contain_text("Saved")
