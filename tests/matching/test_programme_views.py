@@ -234,3 +234,12 @@ def test_query_count_does_not_grow_with_pairings(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = c.get(url(org))
     assert response.context["page"].paginator.count == 28
+
+
+def test_the_list_pages_through_keeping_the_filters(client_for, org, hr) -> None:
+    PairingFactory.create_batch(30, organization=org, state="active")
+    first = client_for(hr).get(url(org, state="active")).content.decode()
+    assert "Page 1 of 2" in first
+    assert 'hx-get="?state=active&amp;page=2"' in first
+    second = client_for(hr).get(url(org, state="active", page=2))
+    assert len(second.context["page"].object_list) == 5
