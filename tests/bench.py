@@ -69,6 +69,7 @@ def bench_demo_seed() -> list[Result]:
 
 
 def bench_pages() -> list[Result]:
+    from matching.models import Pairing
     from mentorship.models import Employee
 
     with scopes_disabled():
@@ -82,6 +83,12 @@ def bench_pages() -> list[Result]:
             user__email="employee@acme.example"
         )
         people = Employee.objects.filter(organization=hr.organization).count()
+        pairing_id = (
+            Pairing.objects.filter(organization=hr.organization, state="completed")
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
     rows = []
     for label, member, url in [
         ("people list (HR, first page)", hr, "/o/acme/people/"),
@@ -89,6 +96,9 @@ def bench_pages() -> list[Result]:
         ("competency list", hr, "/o/acme/model/competencies/"),
         ("my skills (self-assessment form)", employee, "/o/acme/my-skills/"),
         ("my team (demo manager)", manager, "/o/acme/team/"),
+        ("mentoring programme (HR)", hr, "/o/acme/programme/"),
+        ("pairing page (HR, read-only)", hr, f"/o/acme/pairings/{pairing_id}/"),
+        ("my mentoring (demo employee)", employee, "/o/acme/mentoring/"),
         ("API employees list (page of 50)", hr, "/api/v1/employees/"),
     ]:
         c = client_for(member)
