@@ -10,9 +10,11 @@ so an unscoped query in a view still fails loudly.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django_scopes import scopes_disabled
 
@@ -25,6 +27,16 @@ from tests.factories import DepartmentFactory, EmployeeFactory, OrganizationFact
 def _unscoped_test_body() -> Iterator[None]:
     with scopes_disabled():
         yield
+
+
+@pytest.fixture
+def postgres() -> None:
+    """Skip unless the test database is PostgreSQL (a failure under REQUIRE_SERVICES=1, as in CI)."""
+    if connection.vendor != "postgresql":
+        what = "these tests need PostgreSQL (set DATABASE_URL)"
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(f"REQUIRE_SERVICES=1 but {what}")
+        pytest.skip(what)
 
 
 @pytest.fixture
