@@ -13,6 +13,7 @@ from matching.api import (
 )
 from matching.api_export import PairingExportViewSet
 from matching.api_pairings import PairingLifecycleViewSet
+from matching.api_programme import ProgrammeView
 from mentorship.api import DepartmentViewSet, EmployeeViewSet
 from mentorship.api_export import PeopleExportViewSet
 
@@ -37,6 +38,7 @@ urlpatterns = [
         MentorAvailabilityView.as_view(),
         name="api-mentor-availability",
     ),
+    path("programme/", ProgrammeView.as_view(), name="api-programme"),
     path(
         "exports/people.csv",
         PeopleExportViewSet.as_view({"get": "download"}),

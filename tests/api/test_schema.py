@@ -57,6 +57,7 @@ def test_operations_are_tagged_by_resource(schema) -> None:
         "pairings",
         "match-runs",
         "mentor-availability",
+        "programme",
         "exports",
     }
 
