@@ -7,7 +7,7 @@ by the organisation's id, so the scale page shows one history for all its levels
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -28,9 +28,14 @@ from mentorship.audit import audit_record, diff_fields
 from mentorship.errors import unique_conflicts_as_validation_errors
 from mentorship.models import Employee, Organization
 
+# The editable text fields, in the order they are checked (the first error is the one reported).
 COMPETENCY_FIELDS = ("name", "category", "description", "code")
 ROLE_FIELDS = ("name", "code", "family", "description")
+_EDITABLE = {"competency": COMPETENCY_FIELDS, "role": ROLE_FIELDS}
+_MAX_LENGTHS = {"name": 200, "code": 50, "category": 120, "family": 120, "description": 5000}
 IMPORTANCE_MIN, IMPORTANCE_MAX = 1, 5
+
+_Editable = TypeVar("_Editable", Competency, Role)
 
 
 # --- shared validation ------------------------------------------------------------------------
@@ -118,52 +123,128 @@ def scale_level_update(
     return step
 
 
-# --- competencies ---------------------------------------------------------------------------
+# --- competencies and roles: the same editing rules ----------------------------------------
+# `kind` ("competency" or "role") is the audit subject type and the word used in messages.
 
 
-def _clean_competency_fields(
-    organization: Organization, fields: dict[str, Any], *, exclude_pk: int | None = None
-) -> dict[str, str]:
-    cleaned: dict[str, str] = {}
-    if "name" in fields:
-        cleaned["name"] = _clean_text(fields["name"], field="name", max_length=200, required=True)
-    if "category" in fields:
-        cleaned["category"] = _clean_text(fields["category"], field="category", max_length=120)
-    if "description" in fields:
-        cleaned["description"] = _clean_text(
-            fields["description"], field="description", max_length=5000
-        )
-    if "code" in fields:
-        cleaned["code"] = _clean_text(fields["code"], field="code", max_length=50)
-
-    others = Competency.objects.filter(organization=organization)
-    if exclude_pk is not None:
-        others = others.exclude(pk=exclude_pk)
-    if "name" in cleaned and others.filter(name__iexact=cleaned["name"]).exists():
-        raise ValidationError({"name": f"A competency named “{cleaned['name']}” already exists."})
-    if cleaned.get("code") and others.filter(code=cleaned["code"]).exists():
-        raise ValidationError(
-            {"code": f"Another competency already has the code {cleaned['code']}."}
-        )
-    return cleaned
-
-
-def _audit_competency(
-    competency: Competency,
+def _audit(
+    kind: str,
+    subject: Competency | Role,
     actor: Employee | None,
     action: str,
     summary: str,
     changes: dict[str, Any] | None = None,
 ) -> None:
     audit_record(
-        organization=competency.organization,
+        organization=subject.organization,
         actor=actor,
-        subject_type="competency",
-        subject_id=competency.pk,
+        subject_type=kind,
+        subject_id=subject.pk,
         action=action,
         summary=summary,
         changes=changes,
     )
+
+
+def _clean_fields(
+    model: type[Competency] | type[Role],
+    organization: Organization,
+    fields: dict[str, Any],
+    *,
+    kind: str,
+    exclude_pk: int | None = None,
+) -> dict[str, str]:
+    """The given text fields, trimmed and checked in the kind's order (a name is required); the
+    name (in any case) and the code must be unique among the organisation's other ones."""
+    cleaned = {
+        key: _clean_text(
+            fields[key], field=key, max_length=_MAX_LENGTHS[key], required=key == "name"
+        )
+        for key in _EDITABLE[kind]
+        if key in fields
+    }
+    others = model.objects.filter(organization=organization)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    if "name" in cleaned and others.filter(name__iexact=cleaned["name"]).exists():
+        raise ValidationError({"name": f"A {kind} named “{cleaned['name']}” already exists."})
+    if cleaned.get("code") and others.filter(code=cleaned["code"]).exists():
+        raise ValidationError({"code": f"Another {kind} already has the code {cleaned['code']}."})
+    return cleaned
+
+
+def _create(
+    model: type[_Editable],
+    organization: Organization,
+    actor: Employee | None,
+    fields: dict[str, Any],
+    *,
+    kind: str,
+) -> _Editable:
+    cleaned = _clean_fields(model, organization, fields, kind=kind)
+    subject = model.objects.create(organization=organization, **cleaned)
+    _audit(
+        kind,
+        subject,
+        actor,
+        "created",
+        f"Created {kind} “{subject.name}”",
+        {k: [None, v] for k, v in cleaned.items() if v},
+    )
+    return subject
+
+
+def _update(
+    subject: Competency | Role, actor: Employee | None, fields: dict[str, Any], *, kind: str
+) -> None:
+    """Change any of the kind's editable fields; unchanged values write nothing."""
+    unknown = set(fields) - set(_EDITABLE[kind])
+    if unknown:
+        raise TypeError(f"{kind}_update() got unexpected fields: {', '.join(sorted(unknown))}")
+    cleaned = _clean_fields(
+        type(subject), subject.organization, fields, kind=kind, exclude_pk=subject.pk
+    )
+    changes = diff_fields({k: getattr(subject, k) for k in cleaned}, cleaned)
+    if not changes:
+        return
+    for key in changes:
+        setattr(subject, key, cleaned[key])
+    subject.save(update_fields=[*changes, "updated_at"])
+    _audit(kind, subject, actor, "updated", f"Changed {', '.join(changes)}", changes)
+
+
+def _set_archived(
+    subject: Competency | Role, actor: Employee | None, *, kind: str, archived: bool
+) -> bool:
+    """Archive or restore; False, with nothing written, when it already is."""
+    if (subject.archived_at is not None) == archived:
+        return False
+    subject.archived_at = timezone.now() if archived else None
+    subject.save(update_fields=["archived_at", "updated_at"])
+    verb = "Archived" if archived else "Restored"
+    _audit(kind, subject, actor, verb.lower(), f"{verb} “{subject.name}”")
+    return True
+
+
+def _delete(subject: Competency | Role, actor: Employee | None, *, kind: str, in_use: str) -> None:
+    """Delete, or refuse with `in_use` when other rows protect it; audited under its old id."""
+    pk, name = subject.pk, subject.name
+    try:
+        with transaction.atomic():
+            subject.delete()
+    except ProtectedError:
+        raise ValidationError({kind: in_use}) from None
+    audit_record(
+        organization=subject.organization,
+        actor=actor,
+        subject_type=kind,
+        subject_id=pk,
+        action="deleted",
+        summary=f"Deleted {kind} “{name}”",
+    )
+
+
+# --- competencies ---------------------------------------------------------------------------
 
 
 @unique_conflicts_as_validation_errors
@@ -177,18 +258,8 @@ def competency_create(
     description: str = "",
     code: str = "",
 ) -> Competency:
-    cleaned = _clean_competency_fields(
-        organization, {"name": name, "category": category, "description": description, "code": code}
-    )
-    competency = Competency.objects.create(organization=organization, **cleaned)
-    _audit_competency(
-        competency,
-        actor,
-        "created",
-        f"Created competency “{competency.name}”",
-        {k: [None, v] for k, v in cleaned.items() if v},
-    )
-    return competency
+    fields = {"name": name, "category": category, "description": description, "code": code}
+    return _create(Competency, organization, actor, fields, kind="competency")
 
 
 @unique_conflicts_as_validation_errors
@@ -197,27 +268,14 @@ def competency_update(
     *, competency: Competency, actor: Employee | None, **fields: Any
 ) -> Competency:
     """Change any of name, category, description and code; unchanged values write nothing."""
-    unknown = set(fields) - set(COMPETENCY_FIELDS)
-    if unknown:
-        raise TypeError(f"competency_update() got unexpected fields: {', '.join(sorted(unknown))}")
-    cleaned = _clean_competency_fields(competency.organization, fields, exclude_pk=competency.pk)
-    changes = diff_fields({k: getattr(competency, k) for k in cleaned}, cleaned)
-    if not changes:
-        return competency
-    for key in changes:
-        setattr(competency, key, cleaned[key])
-    competency.save(update_fields=[*changes, "updated_at"])
-    _audit_competency(competency, actor, "updated", f"Changed {', '.join(changes)}", changes)
+    _update(competency, actor, fields, kind="competency")
     return competency
 
 
 @transaction.atomic
 def competency_archive(*, competency: Competency, actor: Employee | None) -> Competency:
     """Hide a competency from new requirements; existing ratings and requirements keep it."""
-    if competency.archived_at is None:
-        competency.archived_at = timezone.now()
-        competency.save(update_fields=["archived_at", "updated_at"])
-        _audit_competency(competency, actor, "archived", f"Archived “{competency.name}”")
+    if _set_archived(competency, actor, kind="competency", archived=True):
         run_model_change_hooks_on_commit(
             organization_id=competency.organization_id, change="competency_archived"
         )
@@ -226,10 +284,7 @@ def competency_archive(*, competency: Competency, actor: Employee | None) -> Com
 
 @transaction.atomic
 def competency_restore(*, competency: Competency, actor: Employee | None) -> Competency:
-    if competency.archived_at is not None:
-        competency.archived_at = None
-        competency.save(update_fields=["archived_at", "updated_at"])
-        _audit_competency(competency, actor, "restored", f"Restored “{competency.name}”")
+    _set_archived(competency, actor, kind="competency", archived=False)
     return competency
 
 
@@ -246,23 +301,9 @@ def competency_delete(*, competency: Competency, actor: Employee | None) -> None
                 f"role{'s' if required_by != 1 else ''}; archive it instead of deleting it."
             }
         )
-    pk, name = competency.pk, competency.name
-    try:
-        with transaction.atomic():
-            competency.delete()
-    except ProtectedError:
-        # Rows of higher layers (ratings) protect it too; those are not visible from here.
-        raise ValidationError(
-            {"competency": f"“{name}” is in use; archive it instead of deleting it."}
-        ) from None
-    audit_record(
-        organization=competency.organization,
-        actor=actor,
-        subject_type="competency",
-        subject_id=pk,
-        action="deleted",
-        summary=f"Deleted competency “{name}”",
-    )
+    # Rows of higher layers (ratings) protect it too; those are not visible from here.
+    in_use = f"“{competency.name}” is in use; archive it instead of deleting it."
+    _delete(competency, actor, kind="competency", in_use=in_use)
 
 
 @unique_conflicts_as_validation_errors
@@ -297,7 +338,8 @@ def behaviour_set(
         behaviour.save(update_fields=["description"])
         result = behaviour
         summary = f"Changed the level {step.level} ({step.name}) behaviour"
-    _audit_competency(
+    _audit(
+        "competency",
         competency,
         actor,
         "behaviour_set",
@@ -308,49 +350,6 @@ def behaviour_set(
 
 
 # --- roles ----------------------------------------------------------------------------------
-
-
-def _clean_role_fields(
-    organization: Organization, fields: dict[str, Any], *, exclude_pk: int | None = None
-) -> dict[str, str]:
-    cleaned: dict[str, str] = {}
-    if "name" in fields:
-        cleaned["name"] = _clean_text(fields["name"], field="name", max_length=200, required=True)
-    if "code" in fields:
-        cleaned["code"] = _clean_text(fields["code"], field="code", max_length=50)
-    if "family" in fields:
-        cleaned["family"] = _clean_text(fields["family"], field="family", max_length=120)
-    if "description" in fields:
-        cleaned["description"] = _clean_text(
-            fields["description"], field="description", max_length=5000
-        )
-
-    others = Role.objects.filter(organization=organization)
-    if exclude_pk is not None:
-        others = others.exclude(pk=exclude_pk)
-    if "name" in cleaned and others.filter(name__iexact=cleaned["name"]).exists():
-        raise ValidationError({"name": f"A role named “{cleaned['name']}” already exists."})
-    if cleaned.get("code") and others.filter(code=cleaned["code"]).exists():
-        raise ValidationError({"code": f"Another role already has the code {cleaned['code']}."})
-    return cleaned
-
-
-def _audit_role(
-    role: Role,
-    actor: Employee | None,
-    action: str,
-    summary: str,
-    changes: dict[str, Any] | None = None,
-) -> None:
-    audit_record(
-        organization=role.organization,
-        actor=actor,
-        subject_type="role",
-        subject_id=role.pk,
-        action=action,
-        summary=summary,
-        changes=changes,
-    )
 
 
 @unique_conflicts_as_validation_errors
@@ -364,54 +363,28 @@ def role_create(
     family: str = "",
     description: str = "",
 ) -> Role:
-    cleaned = _clean_role_fields(
-        organization, {"name": name, "code": code, "family": family, "description": description}
-    )
-    role = Role.objects.create(organization=organization, **cleaned)
-    _audit_role(
-        role,
-        actor,
-        "created",
-        f"Created role “{role.name}”",
-        {k: [None, v] for k, v in cleaned.items() if v},
-    )
-    return role
+    fields = {"name": name, "code": code, "family": family, "description": description}
+    return _create(Role, organization, actor, fields, kind="role")
 
 
 @unique_conflicts_as_validation_errors
 @transaction.atomic
 def role_update(*, role: Role, actor: Employee | None, **fields: Any) -> Role:
     """Change any of name, code, family and description; unchanged values write nothing."""
-    unknown = set(fields) - set(ROLE_FIELDS)
-    if unknown:
-        raise TypeError(f"role_update() got unexpected fields: {', '.join(sorted(unknown))}")
-    cleaned = _clean_role_fields(role.organization, fields, exclude_pk=role.pk)
-    changes = diff_fields({k: getattr(role, k) for k in cleaned}, cleaned)
-    if not changes:
-        return role
-    for key in changes:
-        setattr(role, key, cleaned[key])
-    role.save(update_fields=[*changes, "updated_at"])
-    _audit_role(role, actor, "updated", f"Changed {', '.join(changes)}", changes)
+    _update(role, actor, fields, kind="role")
     return role
 
 
 @transaction.atomic
 def role_archive(*, role: Role, actor: Employee | None) -> Role:
     """Retire a role; people who hold it keep it until HR moves them."""
-    if role.archived_at is None:
-        role.archived_at = timezone.now()
-        role.save(update_fields=["archived_at", "updated_at"])
-        _audit_role(role, actor, "archived", f"Archived “{role.name}”")
+    _set_archived(role, actor, kind="role", archived=True)
     return role
 
 
 @transaction.atomic
 def role_restore(*, role: Role, actor: Employee | None) -> Role:
-    if role.archived_at is not None:
-        role.archived_at = None
-        role.save(update_fields=["archived_at", "updated_at"])
-        _audit_role(role, actor, "restored", f"Restored “{role.name}”")
+    _set_archived(role, actor, kind="role", archived=False)
     return role
 
 
@@ -426,20 +399,7 @@ def role_delete(*, role: Role, actor: Employee | None) -> None:
                 f"“{role.name}”; archive it instead of deleting it."
             }
         )
-    pk, name = role.pk, role.name
-    try:
-        with transaction.atomic():
-            role.delete()
-    except ProtectedError:
-        raise ValidationError({"role": f"“{name}” is in use; archive it instead."}) from None
-    audit_record(
-        organization=role.organization,
-        actor=actor,
-        subject_type="role",
-        subject_id=pk,
-        action="deleted",
-        summary=f"Deleted role “{name}”",
-    )
+    _delete(role, actor, kind="role", in_use=f"“{role.name}” is in use; archive it instead.")
 
 
 @unique_conflicts_as_validation_errors
@@ -497,7 +457,8 @@ def requirement_set(
         requirement.required_level, requirement.importance = step.level, weight
         requirement.save(update_fields=list(changes))
         summary = f"Changed {competency.name}: level {step.level}, importance {weight}"
-    _audit_role(
+    _audit(
+        "role",
         role,
         actor,
         "requirement_set",
@@ -518,7 +479,8 @@ def requirement_remove(*, role: Role, actor: Employee | None, competency: Compet
         return
     before = {"required_level": requirement.required_level, "importance": requirement.importance}
     requirement.delete()
-    _audit_role(
+    _audit(
+        "role",
         role,
         actor,
         "requirement_removed",

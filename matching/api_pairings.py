@@ -330,114 +330,60 @@ class PairingLifecycleViewSet(PairingViewSet):
         data = PairingDetailSerializer(pairing, context={"roles": roles}).data
         return Response(data, status=code)
 
-    def run(
+    def transition(
         self,
         request: Request,
         pk: str,
-        serializer_class: type[serializers.Serializer] | None,
-        act: Callable[[Pairing, dict[str, Any]], object],
+        service: Callable[..., object],
+        serializer_class: type[serializers.Serializer] | None = None,
+        **defaults: Any,
     ) -> Response:
+        """Run one lifecycle service on the pairing as the caller, with the validated body as its
+        keyword arguments (`defaults` stand in for optional fields left out), and answer the
+        pairing as it is now."""
         pairing, _ = self.involved(pk)
+        assert self.member is not None
         data = (
             self.validated_input(request, serializer_class=serializer_class)
             if serializer_class
             else {}
         )
-        act(pairing, data)
+        service(pairing=pairing, actor=self.member, **{**defaults, **data})
         return self.detail_response(pairing.pk)
 
     # --- transitions ---------------------------------------------------------------------
 
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str) -> Response:
-        me = self.member
-        assert me is not None
-        return self.run(
-            request, pk, None, lambda p, d: services.pairing_accept(pairing=p, actor=me)
-        )
+        return self.transition(request, pk, services.pairing_accept)
 
     @action(detail=True, methods=["post"])
     def decline(self, request: Request, pk: str) -> Response:
-        me = self.member
-        assert me is not None
-        return self.run(
-            request,
-            pk,
-            ReasonInput,
-            lambda p, d: services.pairing_decline(pairing=p, actor=me, reason=d.get("reason", "")),
-        )
+        return self.transition(request, pk, services.pairing_decline, ReasonInput, reason="")
 
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
-        me = self.member
-        assert me is not None
-        return self.run(
-            request,
-            pk,
-            ReasonInput,
-            lambda p, d: services.pairing_cancel(pairing=p, actor=me, reason=d.get("reason", "")),
-        )
+        return self.transition(request, pk, services.pairing_cancel, ReasonInput, reason="")
 
     @action(detail=True, methods=["post"])
     def finish(self, request: Request, pk: str) -> Response:
-        me = self.member
-        assert me is not None
-        return self.run(
-            request,
-            pk,
-            ReasonInput,
-            lambda p, d: services.pairing_finish(pairing=p, actor=me, reason=d.get("reason", "")),
-        )
+        return self.transition(request, pk, services.pairing_finish, ReasonInput, reason="")
 
     @action(detail=True, methods=["post"])
     def extend(self, request: Request, pk: str) -> Response:
-        me = self.member
-        assert me is not None
-        return self.run(
-            request,
-            pk,
-            ExtendInput,
-            lambda p, d: services.pairing_extend(
-                pairing=p, actor=me, end_date=d["end_date"], reason=d["reason"]
-            ),
-        )
+        return self.transition(request, pk, services.pairing_extend, ExtendInput)
 
     @action(detail=True, methods=["post"])
     def reassess(self, request: Request, pk: str) -> Response:
-        me = self.member
-        assert me is not None
-        return self.run(
-            request,
-            pk,
-            LevelInput,
-            lambda p, d: services.pairing_reassess(
-                pairing=p, actor=me, level=d["level"], evidence=d.get("evidence", "")
-            ),
-        )
+        return self.transition(request, pk, services.pairing_reassess, LevelInput, evidence="")
 
     @action(detail=True, methods=["post"])
     def confirm(self, request: Request, pk: str) -> Response:
-        me = self.member
-        assert me is not None
-        return self.run(
-            request,
-            pk,
-            LevelInput,
-            lambda p, d: services.pairing_confirm(
-                pairing=p, actor=me, level=d["level"], evidence=d.get("evidence", "")
-            ),
-        )
+        return self.transition(request, pk, services.pairing_confirm, LevelInput, evidence="")
 
     @action(detail=True, methods=["post"])
     def thank(self, request: Request, pk: str) -> Response:
-        me = self.member
-        assert me is not None
-        return self.run(
-            request,
-            pk,
-            ThankInput,
-            lambda p, d: services.pairing_thank(pairing=p, actor=me, note=d["note"]),
-        )
+        return self.transition(request, pk, services.pairing_thank, ThankInput)
 
     @action(detail=True, methods=["get"])
     def timeline(self, request: Request, pk: str) -> Response:

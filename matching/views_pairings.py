@@ -350,7 +350,9 @@ def pairing_thank(request: TenantRequest, org_slug: str, pk: int) -> HttpRespons
 # --- Practice plan ------------------------------------------------------------------------------
 
 
-def _plan_item(pairing: Pairing, item_pk: int) -> PlanItem:
+def _plan_item(request: TenantRequest, pk: int, item_pk: int) -> PlanItem:
+    """One item of the plan of a pairing the viewer sees; 404 unless it is that pairing's."""
+    pairing, _ = get_pairing_for(request, pk)
     item = PlanItem.objects.filter(
         organization_id=pairing.organization_id, pairing=pairing, pk=item_pk
     ).first()
@@ -378,8 +380,7 @@ def plan_item_add(request: TenantRequest, org_slug: str, pk: int) -> HttpRespons
 @require_POST
 def plan_item_edit(request: TenantRequest, org_slug: str, pk: int, item_pk: int) -> HttpResponse:
     me = request.employee
-    pairing, _ = get_pairing_for(request, pk)
-    item = _plan_item(pairing, item_pk)
+    item = _plan_item(request, pk, item_pk)
     return _act(
         request,
         org_slug,
@@ -395,8 +396,7 @@ def plan_item_edit(request: TenantRequest, org_slug: str, pk: int, item_pk: int)
 @require_POST
 def plan_item_remove(request: TenantRequest, org_slug: str, pk: int, item_pk: int) -> HttpResponse:
     me = request.employee
-    pairing, _ = get_pairing_for(request, pk)
-    item = _plan_item(pairing, item_pk)
+    item = _plan_item(request, pk, item_pk)
     return _act(
         request,
         org_slug,
@@ -416,8 +416,7 @@ class _DoneForm(forms.Form):
 @require_POST
 def plan_item_tick(request: TenantRequest, org_slug: str, pk: int, item_pk: int) -> HttpResponse:
     me = request.employee
-    pairing, _ = get_pairing_for(request, pk)
-    item = _plan_item(pairing, item_pk)
+    item = _plan_item(request, pk, item_pk)
     form = _DoneForm(request.POST)
     return _act(
         request,
@@ -434,8 +433,7 @@ def plan_item_tick(request: TenantRequest, org_slug: str, pk: int, item_pk: int)
 @require_POST
 def plan_item_confirm(request: TenantRequest, org_slug: str, pk: int, item_pk: int) -> HttpResponse:
     me = request.employee
-    pairing, _ = get_pairing_for(request, pk)
-    item = _plan_item(pairing, item_pk)
+    item = _plan_item(request, pk, item_pk)
     return _act(
         request,
         org_slug,
