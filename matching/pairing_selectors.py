@@ -215,6 +215,11 @@ class PairingPage:
         return not self.actions
 
     @property
+    def hr_only(self) -> bool:
+        """The viewer is here as HR only (from the programme's list), not as a party to it."""
+        return self.roles == {Party.HR}
+
+    @property
     def viewer_label(self) -> str:
         for role, label in (
             (Party.MENTEE, "mentee"),

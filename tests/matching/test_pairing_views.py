@@ -7,6 +7,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from matching import pairings as svc
@@ -82,6 +83,8 @@ def test_hr_sees_the_page_read_only(client_for, team, active, hr) -> None:
     body = response.content.decode()
     assert "read-only" in body
     assert "Log a check-in" not in body and "Cancel pairing" not in body
+    # Back to where HR came from: the programme's list, not their own mentoring.
+    assert reverse("programme", args=[team.org.slug]) + "#pairings" in body
     assert client_for(hr).post(url(active, "cancel"), {"reason": "HR says"}).status_code == 403
     assert state(active) == State.ACTIVE
 
