@@ -167,16 +167,60 @@ def copy_columns_in(
     size = {len(values) for _, values in columns.values()}
     if len(size) != 1:
         raise ValueError("copy_columns_in needs columns of equal length")
-    records = np.empty(size.pop(), dtype=record)
-    records["fields"] = len(kinds)
-    for i, (kind, values) in enumerate(columns.values()):
-        records[f"len{i}"] = np.dtype(_BINARY[kind]).itemsize
-        records[f"val{i}"] = values
-    # Header: signature, flags and extension length (both 0); trailer: -1.
-    stream = io.BytesIO(b"PGCOPY\n\xff\r\n\x00" + bytes(8) + records.tobytes() + b"\xff\xff")
-    cursor.copy_expert(
-        f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT binary)", stream
+    stream = _RecordStream(
+        record, [(kind, values) for kind, values in columns.values()], size.pop()
     )
+    cursor.copy_expert(
+        f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT binary)",
+        stream,
+        size=_COPY_CHUNK_BYTES,
+    )
+
+
+# The binary COPY stream is laid out this many bytes at a time, so a large write never holds
+# more than one chunk of records besides its columns.
+_COPY_CHUNK_BYTES = 1 << 20
+
+
+class _RecordStream(io.RawIOBase):
+    """A file the driver reads the COPY stream from: header, records built chunk by chunk from
+    the columns, trailer."""
+
+    def __init__(self, record: np.dtype[Any], columns: list[tuple[str, Any]], rows: int) -> None:
+        super().__init__()
+        self._record = record
+        self._columns = columns
+        self._rows = rows
+        self._next = 0
+        self._step = max(1, _COPY_CHUNK_BYTES // record.itemsize)
+        # Header: signature, flags and extension length (both 0).
+        self._pending = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def _chunk(self) -> bytes:
+        start, stop = self._next, min(self._next + self._step, self._rows)
+        self._next = stop
+        records = np.empty(stop - start, dtype=self._record)
+        records["fields"] = len(self._columns)
+        for i, (kind, values) in enumerate(self._columns):
+            records[f"len{i}"] = np.dtype(_BINARY[kind]).itemsize
+            records[f"val{i}"] = values[start:stop]
+        return records.tobytes()
+
+    def read(self, size: int = -1) -> bytes:
+        while not self._done and (size < 0 or len(self._pending) < size):
+            if self._next < self._rows:
+                self._pending += self._chunk()
+            else:
+                self._pending += b"\xff\xff"  # trailer
+                self._done = True
+        if size < 0:
+            size = len(self._pending)
+        out, self._pending = self._pending[:size], self._pending[size:]
+        return out
 
 
 def _unique_keys(keys: IntArray) -> IntArray:

@@ -227,3 +227,20 @@ def test_columns_arrive_as_arrays_and_nulls_are_refused(team) -> None:
     assert scores.dtype == np.float64 and scores.shape == (0, 2)
     with pytest.raises(ValueError, match="non-null"):
         fetch_columns(people, {"pk": "int8", "manager_id": "int8"})  # Mark has no manager
+
+
+def test_columns_copied_in_arrive_whole_across_chunks(postgres, db, monkeypatch) -> None:
+    import matching.loader as loader
+
+    monkeypatch.setattr(loader, "_COPY_CHUNK_BYTES", 100)  # a few records per chunk
+    wanted = np.arange(1000, dtype=np.int64) * 7
+    flags = wanted % 3 == 0
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE copied (v bigint NOT NULL, b boolean NOT NULL)")
+        loader.copy_columns_in(
+            cursor.cursor, "copied", {"v": ("int8", wanted), "b": ("bool", flags)}
+        )
+        cursor.execute("SELECT v, b FROM copied ORDER BY v")
+        stored = cursor.fetchall()
+        cursor.execute("DROP TABLE copied")
+    assert stored == list(zip(wanted.tolist(), flags.tolist(), strict=True))

@@ -239,3 +239,38 @@ def test_a_gap_with_a_proposed_pairing_loses_its_open_suggestions(team) -> None:
 def test_an_unknown_trigger_is_refused(team) -> None:
     with pytest.raises(ValueError, match="trigger"):
         recompute_organization(organization_id=team.org.pk, trigger="whenever")
+
+
+def _decide_after_the_diff(monkeypatch, pk: int, status: str) -> None:
+    """Someone decides on suggestion `pk` after the run compared the rows, before it writes."""
+    real_diff = services._diff
+
+    def diff_then_decide(*args, **kwargs):
+        changes = real_diff(*args, **kwargs)
+        MatchSuggestion.objects.filter(pk=pk).update(status=status)
+        return changes
+
+    monkeypatch.setattr(services, "_diff", diff_then_decide)
+
+
+@pytest.mark.postgres
+def test_a_suggestion_accepted_during_the_run_is_not_deleted(postgres, team, monkeypatch) -> None:
+    _recompute(team)
+    pat = _open(team)[(team.programming.pk, team.pat.pk)]
+    rate(team.pat, {team.programming: 3})  # the run would delete Pat's row
+    _decide_after_the_diff(monkeypatch, pat.pk, "accepted")
+    run = _recompute(team)
+    assert run.rows_deleted == 0
+    assert MatchSuggestion.objects.get(pk=pat.pk).status == "accepted"
+
+
+@pytest.mark.postgres
+def test_a_suggestion_dismissed_during_the_run_is_not_updated(postgres, team, monkeypatch) -> None:
+    _recompute(team)
+    pat = _open(team)[(team.programming.pk, team.pat.pk)]
+    team.olly.mentor_opt_outs.all().delete()  # the run would move Pat down to rank 2
+    _decide_after_the_diff(monkeypatch, pat.pk, "dismissed")
+    run = _recompute(team)
+    assert run.rows_created == 1
+    stored = MatchSuggestion.objects.get(pk=pat.pk)
+    assert (stored.status, stored.rank, stored.run_id) == ("dismissed", pat.rank, pat.run_id)
