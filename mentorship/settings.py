@@ -126,9 +126,15 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
-    # WAL lets the web server, worker and beat share the file without "database is locked".
+    # WAL lets the web server, worker and beat share the file; transactions take the write lock
+    # when they begin (waiting up to `timeout` seconds for it), so two writers queue instead of
+    # one failing with "database is locked" when it upgrades a read lock.
     DATABASES["default"]["OPTIONS"].update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = _int_setting("CONN_MAX_AGE", 0)
