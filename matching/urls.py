@@ -12,4 +12,5 @@ urlpatterns = [
     path("matching/runs/recompute/", views.match_recompute, name="match_recompute"),
     path("matching/settings/", views.match_settings, name="match_settings"),
     path("programme/", views_programme.programme_overview, name="programme"),
+    path("programme/summary/", views_programme.programme_summary, name="programme_summary"),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from matching import programme
@@ -44,3 +44,13 @@ def programme_overview(request: TenantRequest, org_slug: str) -> HttpResponse:
         flows=programme.department_flows(organization=org),
     )
     return render(request, TEMPLATE, context)
+
+
+@hr_admin_required
+@require_GET
+def programme_summary(request: TenantRequest, org_slug: str) -> HttpResponse:
+    """HR's home page card, loaded there with htmx; a plain visit goes to the full page."""
+    if not request.htmx:
+        return redirect("programme", org_slug=org_slug)
+    headline = programme.headline(organization=request.organization)
+    return render(request, "matching/programme_card.html", {"h": headline})

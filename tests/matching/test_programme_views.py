@@ -242,3 +242,24 @@ def test_the_list_pages_through_keeping_the_filters(client_for, org, hr) -> None
     assert 'hx-get="?state=active&amp;page=2"' in first
     second = client_for(hr).get(url(org, state="active", page=2))
     assert len(second.context["page"].object_list) == 5
+
+
+def test_hr_home_loads_the_programme_card(client_for, org, hr, history) -> None:
+    c = client_for(hr)
+    home = c.get(reverse("dashboard", args=[org.slug])).content.decode()
+    card_url = reverse("programme_summary", args=[org.slug])
+    assert f'hx-get="{card_url}"' in home
+    card = c.get(card_url, headers={"HX-Request": "true"})
+    body = card.content.decode()
+    assert card.status_code == 200 and "<html" not in body
+    assert "50%" in body  # reached the target
+    assert "1 review</a> waiting over a week" in body
+    # A plain visit goes to the programme page itself.
+    assert c.get(card_url).url == reverse("programme", args=[org.slug])
+
+
+def test_the_programme_card_is_for_hr_only(client_for, org, manager) -> None:
+    card = reverse("programme_summary", args=[org.slug])
+    assert client_for(manager).get(card, headers={"HX-Request": "true"}).status_code == 403
+    home = client_for(manager).get(reverse("dashboard", args=[org.slug])).content.decode()
+    assert card not in home
