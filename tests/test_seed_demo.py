@@ -81,6 +81,17 @@ def test_seed_prints_what_it_made_and_the_logins(seed_output) -> None:
     assert "hr@globex.example" in seed_output and "mentoring-demo" in seed_output
 
 
+def test_the_demo_has_mentor_suggestions_from_the_start(seed_output) -> None:
+    from matching.models import MatchRun, MatchSuggestion
+
+    manager = Employee.objects.get(user__email="manager@acme.example")
+    for slug in ("acme", "globex"):
+        run = MatchRun.objects.get(organization__slug=slug)
+        assert run.status == "succeeded" and run.suggestions > 0
+    assert MatchSuggestion.objects.filter(mentee__manager=manager, status="open").exists()
+    assert "mentor suggestions" in seed_output
+
+
 def test_seeding_again_changes_nothing(seed_output) -> None:
     before = _counts()
     out = StringIO()

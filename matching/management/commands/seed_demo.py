@@ -6,8 +6,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django_scopes import scope
 
 from matching.demo import demo_logins, seed_demo
+from matching.models import MatchRun
+from matching.services import recompute_organization
+from mentorship.models import Organization
 
 
 class Command(BaseCommand):
@@ -16,6 +20,18 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         for result in seed_demo():
             self.stdout.write(result.line())
+            if result.created:
+                # Suggestions from the start, before the worker's first scheduled run.
+                organization = Organization.objects.get(slug=result.slug)
+                with scope(organization=organization):
+                    run = recompute_organization(
+                        organization_id=organization.pk, trigger=MatchRun.Trigger.MANUAL
+                    )
+                if run is not None:
+                    self.stdout.write(
+                        f"  matched {run.gaps:,} gaps: {run.suggestions:,} mentor suggestions "
+                        f"in {run.total_ms / 1000:.1f} s"
+                    )
         self.stdout.write(self._box())
 
     def _box(self) -> str:
