@@ -93,8 +93,8 @@ def available_actions(pairing: Pairing, roles: set[str]) -> set[str]:
     state = pairing.state
     if state == State.PROPOSED:
         if mentor:
-            actions |= {"accept", "decline"}
-        if mentee or mentor or manager:
+            actions |= {"accept", "decline"}  # a mentor says no by declining, not cancelling
+        if mentee or manager:
             actions.add("cancel")
     elif state == State.ACTIVE:
         if mentee or mentor:

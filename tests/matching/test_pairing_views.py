@@ -127,6 +127,18 @@ def test_accepting_without_htmx_redirects_to_the_page(client_for, team, proposed
     assert response["Location"] == url(proposed)
 
 
+def test_a_proposal_asks_the_mentor_to_answer_and_others_may_cancel(
+    client_for, team, proposed
+) -> None:
+    mentor_page = client_for(team.sam).get(url(proposed))
+    assert mentor_page.context["page"].actions == {"accept", "decline"}  # declining is the no
+    assert "Answer by" in mentor_page.content.decode()
+    assert "when you accept" in mentor_page.content.decode()
+    mentee_page = client_for(team.emma).get(url(proposed))
+    assert "cancel" in mentee_page.context["page"].actions
+    assert f"Waiting for {team.sam.name} to answer" in mentee_page.content.decode()
+
+
 def test_the_mentee_cannot_accept(client_for, team, proposed) -> None:
     assert client_for(team.emma).post(url(proposed, "accept")).status_code == 403
     assert state(proposed) == State.PROPOSED
