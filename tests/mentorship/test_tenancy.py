@@ -48,6 +48,12 @@ def test_member_sees_their_dashboard(client_for, employee) -> None:
     assert "Welcome, Emma" in response.content.decode()
 
 
+def test_only_managers_see_their_reports_on_the_dashboard(client_for, manager, employee) -> None:
+    assert "Your direct reports" not in client_for(employee).get("/o/acme/").content.decode()
+    page = client_for(manager).get("/o/acme/").content.decode()
+    assert "Your direct reports" in page and "Emma Stone" in page
+
+
 def test_home_redirects_single_membership_into_the_organisation(client_for, employee) -> None:
     response = client_for(employee).get("/")
     assert response.status_code == 302
