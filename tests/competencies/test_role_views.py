@@ -322,3 +322,20 @@ def test_cell_without_htmx_redirects_back_with_a_message(client_for, hr, org) ->
     assert response["Location"] == f"/o/acme/model/roles/{role.pk}/"
     assert "Saved Programming." in client.get(response["Location"]).content.decode()
     assert RoleRequirement.objects.get().importance == 2
+
+
+def test_role_and_competency_pages_lead_back_to_their_lists(client_for, org, hr) -> None:
+    role = RoleFactory(organization=org, name="Analyst")
+    competency = CompetencyFactory(organization=org, name="Statistics")
+    c = client_for(hr)
+    pages = {
+        f"/o/{org.slug}/model/roles/{role.pk}/": f'href="/o/{org.slug}/model/roles/"',
+        f"/o/{org.slug}/model/roles/{role.pk}/edit/": f'href="/o/{org.slug}/model/roles/{role.pk}/"',
+        f"/o/{org.slug}/model/competencies/{competency.pk}/": (
+            f'href="/o/{org.slug}/model/competencies/"'
+        ),
+    }
+    for page, back in pages.items():
+        body = c.get(page).content.decode()
+        crumbs = body[body.index('aria-label="breadcrumb"') :][:600]
+        assert back in crumbs, page
