@@ -559,7 +559,7 @@ def assessment_request_create(
         subject_type="assessment_request",
         subject_id=request.pk,
         action="create",
-        summary=f"Asked {len(people_ids)} people to assess themselves by {due_date:%d %b %Y}",
+        summary=f"Asked {len(people_ids)} people to assess themselves by {due_date.day} {due_date:%b %Y}",
     )
     return request
 
@@ -586,11 +586,12 @@ def assessment_reminders_send(*, organization: Organization, today: dt.date) -> 
             continue
         link = settings.SITE_URL + reverse("my_skills", kwargs={"org_slug": organization.slug})
         send_mail(
-            subject=f"Reminder: your skills self-assessment was due {recipient.request.due_date:%d %b}",
+            subject=f"Reminder: your skills self-assessment was due {recipient.request.due_date.day} {recipient.request.due_date:%b}",
             message=(
                 f"Hello {recipient.employee.user.first_name or recipient.employee.name},\n\n"
                 f"{organization.name} asked you to assess your skills by "
-                f"{recipient.request.due_date:%d %B %Y}. It takes a few minutes:\n{link}\n"
+                f"{recipient.request.due_date.day} {recipient.request.due_date:%b %Y}. "
+                f"It takes a few minutes:\n{link}\n"
             ),
             from_email=None,
             recipient_list=[recipient.employee.user.email],

@@ -491,7 +491,7 @@ def assessment_requests(request: TenantRequest, org_slug: str) -> HttpResponse:
             messages.success(
                 request,
                 f"Asked {asked} {'person' if asked == 1 else 'people'} to assess themselves by "
-                f"{created.due_date:%d %b %Y}. They see it on their home page.",
+                f"{created.due_date.day} {created.due_date:%b %Y}. They see it on their home page.",
             )
             return redirect("assessment_request_detail", org_slug=org_slug, pk=created.pk)
     context = {

@@ -1353,6 +1353,8 @@ def _check_ins(
     for index, day in enumerate(dates):
         went_well, to_improve, why = rng.choice(CHECK_IN_FEEDBACK)
         more = index < len(dates) - 1 or s.state == Pairing.State.ACTIVE
+        # Never planned after the pairing ends, as check_in_add refuses.
+        after = min(day + timedelta(days=14), p.end_date)
         rows.append(
             CheckIn(
                 organization_id=p.organization_id,
@@ -1363,7 +1365,7 @@ def _check_ins(
                 went_well=went_well,
                 to_improve=to_improve,
                 why_it_matters=why.format(competency=competency, level=level),
-                next_check_in=day + timedelta(days=14) if more else None,
+                next_check_in=after if more and after > day else None,
                 created_at=min(_at(day, rng, 16.0, 18.0), now),
             )
         )

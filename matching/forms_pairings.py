@@ -7,10 +7,21 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from assessments.models import Rating
 from competencies.models import Competency
 from matching.forms import DateInput, mark_invalid
 from matching.models import Pairing
-from matching.pairings import CheckInInput
+from matching.pairings import (
+    CHECK_IN_NOTES_MAX,
+    COHORT_NAME_MAX,
+    FEEDBACK_MAX,
+    NOTE_MAX,
+    PLAN_TEXT_MAX,
+    REASON_MAX,
+    REFLECTION_MAX,
+    CheckInInput,
+)
+from matching.services import TASK_MAX_LENGTH
 from mentorship.forms import StyledForm
 from mentorship.models import Department, Employee, Organization
 
@@ -28,6 +39,17 @@ __all__ = [
 ]
 
 
+# The services' limits, so the form refuses exactly what the service would, in its words.
+EVIDENCE_MAX = Rating._meta.get_field("evidence").max_length or 2000
+
+
+def _limit(limit: int, what: str = "this") -> dict[str, Any]:
+    return {
+        "max_length": limit,
+        "error_messages": {"max_length": f"Keep {what} under {limit:,} characters."},
+    }
+
+
 def _textarea(rows: int = 2, placeholder: str = "") -> forms.Textarea:
     return forms.Textarea(attrs={"class": "form-control", "rows": rows, "placeholder": placeholder})
 
@@ -36,7 +58,11 @@ class ReasonForm(forms.Form):
     """Decline, cancel or finish: a reason (required or not is the service's call)."""
 
     reason = forms.CharField(
-        label="Reason", required=False, strip=True, widget=_textarea(2), max_length=2000
+        label="Reason",
+        required=False,
+        strip=True,
+        widget=_textarea(2),
+        **_limit(REASON_MAX, "the reason"),
     )
 
 
@@ -47,7 +73,11 @@ class ExtendForm(forms.Form):
         error_messages={"required": "Enter the new end date.", "invalid": "Enter a valid date."},
     )
     reason = forms.CharField(
-        label="Why more time?", required=False, strip=True, widget=_textarea(2), max_length=2000
+        label="Why more time?",
+        required=False,
+        strip=True,
+        widget=_textarea(2),
+        **_limit(REASON_MAX, "the reason"),
     )
 
 
@@ -65,7 +95,7 @@ class LevelForm(forms.Form):
         required=False,
         strip=True,
         widget=_textarea(2, "What shows this level, e.g. the work you delivered."),
-        max_length=4000,
+        **_limit(EVIDENCE_MAX, "the evidence note"),
     )
 
     def __init__(self, *args: Any, scale: list[tuple[int, str]], **kwargs: Any) -> None:
@@ -80,7 +110,7 @@ class ThankForm(forms.Form):
         required=False,
         strip=True,
         widget=_textarea(2, "What helped you most?"),
-        max_length=4000,
+        **_limit(NOTE_MAX, "the note"),
     )
 
 
@@ -89,7 +119,7 @@ class PlanItemForm(forms.Form):
         label="Practice item",
         required=False,
         strip=True,
-        max_length=2000,
+        **_limit(PLAN_TEXT_MAX, "it"),
         widget=forms.TextInput(
             attrs={"class": "form-control", "placeholder": "Something to practise on the task"}
         ),
@@ -102,15 +132,33 @@ class CheckInForm(forms.Form):
         widget=DateInput(),
         error_messages={"required": "Enter the date of the check-in.", "invalid": "Enter a date."},
     )
-    notes = forms.CharField(label="Notes", required=False, strip=True, widget=_textarea(2))
+    notes = forms.CharField(
+        label="Notes",
+        required=False,
+        strip=True,
+        widget=_textarea(2),
+        **_limit(CHECK_IN_NOTES_MAX),
+    )
     went_well = forms.CharField(
-        label="What went well", required=False, strip=True, widget=_textarea(2)
+        label="What went well",
+        required=False,
+        strip=True,
+        widget=_textarea(2),
+        **_limit(FEEDBACK_MAX),
     )
     to_improve = forms.CharField(
-        label="What to improve", required=False, strip=True, widget=_textarea(2)
+        label="What to improve",
+        required=False,
+        strip=True,
+        widget=_textarea(2),
+        **_limit(FEEDBACK_MAX),
     )
     why_it_matters = forms.CharField(
-        label="Why it matters", required=False, strip=True, widget=_textarea(2)
+        label="Why it matters",
+        required=False,
+        strip=True,
+        widget=_textarea(2),
+        **_limit(FEEDBACK_MAX),
     )
     next_check_in = forms.DateField(
         label="Next check-in",
@@ -125,11 +173,21 @@ class CheckInForm(forms.Form):
 
 class ReflectionForm(forms.Form):
     what_i_did = forms.CharField(
-        label="What I did", required=False, strip=True, widget=_textarea(2)
+        label="What I did",
+        required=False,
+        strip=True,
+        widget=_textarea(2),
+        **_limit(REFLECTION_MAX),
     )
-    why = forms.CharField(label="Why", required=False, strip=True, widget=_textarea(2))
+    why = forms.CharField(
+        label="Why", required=False, strip=True, widget=_textarea(2), **_limit(REFLECTION_MAX)
+    )
     what_i_would_change = forms.CharField(
-        label="What I would change", required=False, strip=True, widget=_textarea(2)
+        label="What I would change",
+        required=False,
+        strip=True,
+        widget=_textarea(2),
+        **_limit(REFLECTION_MAX),
     )
     shared_with_mentor = forms.BooleanField(
         label="Share with my mentor",
@@ -153,7 +211,7 @@ class CohortForm(forms.Form):
         label="Name (optional)",
         required=False,
         strip=True,
-        max_length=2000,
+        **_limit(COHORT_NAME_MAX, "the name"),
         widget=forms.TextInput(
             attrs={"class": "form-control", "placeholder": "e.g. Negotiation circle, spring"}
         ),
@@ -181,6 +239,7 @@ class CohortForm(forms.Form):
         label="Shared task",
         required=False,
         strip=True,
+        **_limit(TASK_MAX_LENGTH, "the task"),
         widget=_textarea(2, "The real piece of work each of them practises on"),
     )
     start_date = forms.DateField(

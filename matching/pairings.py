@@ -956,7 +956,11 @@ class CheckInInput:
     next_check_in: dt.date | None = None
 
 
-def _clean_check_in(data: CheckInInput, *, earliest: dt.date) -> dict[str, Any]:
+def _clean_check_in(
+    data: CheckInInput, *, earliest: dt.date, latest: dt.date, ends: str = "the pairing ends"
+) -> dict[str, Any]:
+    """The check-in's fields, stripped; `earliest` bounds its date, `latest` (the day `ends`
+    describes) the next check-in's, which would otherwise be planned after the pairing is over."""
     errors: dict[str, str] = {}
     today = timezone.localdate()
     texts = {
@@ -976,6 +980,10 @@ def _clean_check_in(data: CheckInInput, *, earliest: dt.date) -> dict[str, Any]:
             errors["next_check_in"] = "Enter a date for the next check-in."
         elif isinstance(data.date, dt.date) and data.next_check_in <= data.date:
             errors["next_check_in"] = "The next check-in must be after this one."
+        elif data.next_check_in > latest:
+            errors["next_check_in"] = (
+                f"The next check-in cannot be after {_day(latest)}, when {ends}."
+            )
     for name, limit in (
         ("notes", CHECK_IN_NOTES_MAX),
         ("went_well", FEEDBACK_MAX),
@@ -1003,7 +1011,7 @@ def check_in_add(*, pairing: Pairing, actor: Employee, data: CheckInInput) -> Ch
     p = _locked(pairing)
     _require_party(p, actor, PARTIES, "Only the mentor and the mentee log check-ins.")
     _require_state(p, [State.ACTIVE], "logged", "check-ins")
-    fields = _clean_check_in(data, earliest=_pairing_began(p))
+    fields = _clean_check_in(data, earliest=_pairing_began(p), latest=p.end_date)
     check_in = CheckIn.objects.create(
         organization_id=p.organization_id, pairing=p, author=actor, **fields
     )
@@ -1202,7 +1210,15 @@ def cohort_check_in(*, cohort: Cohort, actor: Employee, data: CheckInInput) -> l
     if not pairings:
         raise ValidationError({"cohort": "No pairing of this cohort is active yet."})
     earliest = min(_pairing_began(p) for p in pairings)
-    fields = _clean_check_in(data, earliest=earliest)
+    # One next date is copied onto every pairing, so it must fall within the shortest of them.
+    fields = _clean_check_in(
+        data,
+        earliest=earliest,
+        latest=min(p.end_date for p in pairings),
+        ends=(
+            "the pairing ends" if len(pairings) == 1 else "the first of the cohort's pairings ends"
+        ),
+    )
     created = CheckIn.objects.bulk_create(
         CheckIn(
             organization_id=cohort.organization_id,

@@ -750,7 +750,7 @@ def _clean_pairing_input(
             latest = start_date + dt.timedelta(weeks=max_weeks)
             errors["end_date"] = (
                 f"A pairing lasts at most {max_weeks} weeks: end it on "
-                f"{latest.day} {latest:%B %Y} or earlier."
+                f"{latest.day} {latest:%b %Y} or earlier."
             )
     if errors:
         raise ValidationError(errors)

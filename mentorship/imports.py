@@ -118,7 +118,9 @@ def _read_text(upload: IO[bytes] | bytes, max_bytes: int) -> str:
     if len(data) > max_bytes:
         raise _file_error(_too_big(max_bytes))
     if not data.strip():
-        raise _file_error("The file is empty. Download the template and fill in one row a person.")
+        raise _file_error(
+            "The file is empty. Download the template and fill in one row per person."
+        )
     if b"\x00" in data[:8192]:
         raise _file_error(
             "This is not a CSV file. Save the spreadsheet as “CSV UTF-8 (comma delimited)” and "
@@ -225,7 +227,7 @@ def people_csv_parse(
             "“CSV UTF-8 (comma delimited)” and upload it again."
         ) from exc
     if not parsed.rows:
-        raise _file_error("The file has a header but no people: add one row a person below it.")
+        raise _file_error("The file has a header but no people: add one row per person below it.")
     return parsed
 
 

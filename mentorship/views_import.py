@@ -33,7 +33,7 @@ class PeopleImportForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
         error_messages={
             "required": "Choose the CSV file to import.",
-            "empty": "The file is empty. Download the template and fill in one row a person.",
+            "empty": "The file is empty. Download the template and fill in one row per person.",
         },
     )
 

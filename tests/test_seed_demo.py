@@ -411,7 +411,8 @@ def test_timelines_follow_the_lifecycle(seed_output, slug) -> None:
             assert check_in.author in (p.mentor, p.mentee)
             assert p.start_date <= check_in.date < timezone.localdate(worked_until)
             assert p.accepted_at < check_in.created_at < worked_until
-            assert check_in.next_check_in is None or check_in.next_check_in > check_in.date
+            if check_in.next_check_in is not None:
+                assert check_in.date < check_in.next_check_in <= p.end_date
     assert any(p.check_ins.all() for p in _pairings(slug) if p.state == State.ACTIVE)
 
 

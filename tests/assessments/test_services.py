@@ -223,6 +223,21 @@ def test_overdue_reminder_is_sent_once(org, hr, developer, skills) -> None:
     assert "/o/acme/" in mail.outbox[0].body
 
 
+def test_the_reminder_writes_the_due_date_as_the_product_does(
+    org, hr, developer, skills, time_machine
+) -> None:
+    time_machine.move_to(dt.datetime(2030, 12, 2, 12, tzinfo=dt.UTC), tick=False)
+    services.assessment_request_create(
+        organization=org,
+        actor=hr,
+        audience="role",
+        role=developer.role,
+        due_date=dt.date(2030, 12, 2),
+    )
+    assert services.assessment_reminders_send(organization=org, today=dt.date(2030, 12, 3)) == 1
+    assert "asked you to assess your skills by 2 Dec 2030." in mail.outbox[0].body
+
+
 def test_bulk_load_folds_like_interactive_submits(developer, manager, skills) -> None:
     programming, writing, _ = skills
     t0 = timezone.now() - dt.timedelta(days=30)

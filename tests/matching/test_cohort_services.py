@@ -124,3 +124,31 @@ def test_a_bad_shared_check_in_writes_nothing(team, eve) -> None:
     with pytest.raises(ValidationError):
         svc.cohort_check_in(cohort=cohort, actor=team.sam, data=data)
     assert not CheckIn.objects.exists()
+
+
+def test_a_shared_next_check_in_falls_within_every_pairing(team, eve) -> None:
+    cohort = create(team, [team.emma, eve])
+    for pairing in Pairing.objects.filter(cohort=cohort):
+        svc.pairing_accept(pairing=pairing, actor=team.sam)
+    emmas = Pairing.objects.get(cohort=cohort, mentee=team.emma)
+    ends = emmas.end_date
+    svc.pairing_extend(
+        pairing=emmas, actor=team.sam, end_date=ends + dt.timedelta(weeks=2), reason="More time"
+    )
+    today = timezone.localdate()
+    late = svc.CheckInInput(
+        date=today, went_well="Everyone shipped a slice", next_check_in=ends + dt.timedelta(days=1)
+    )
+    with pytest.raises(ValidationError) as exc:
+        svc.cohort_check_in(cohort=cohort, actor=team.sam, data=late)
+    assert exc.value.message_dict == {
+        "next_check_in": [
+            f"The next check-in cannot be after {ends.day} {ends:%b %Y}, when the first of "
+            "the cohort's pairings ends."
+        ]
+    }
+    assert not CheckIn.objects.exists()
+
+    on_time = svc.CheckInInput(date=today, went_well="Everyone shipped a slice", next_check_in=ends)
+    created = svc.cohort_check_in(cohort=cohort, actor=team.sam, data=on_time)
+    assert [c.next_check_in for c in created] == [ends, ends]

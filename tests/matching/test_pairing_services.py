@@ -575,6 +575,29 @@ def test_bad_check_ins_are_refused(team, active, overrides, field) -> None:
     assert not CheckIn.objects.exists()
 
 
+def test_the_next_check_in_falls_between_this_one_and_the_pairings_end(team, active) -> None:
+    end = active.end_date
+    with pytest.raises(ValidationError) as exc:
+        svc.check_in_add(
+            pairing=active, actor=team.sam, data=check_in(next_check_in=end + dt.timedelta(days=1))
+        )
+    assert exc.value.message_dict == {
+        "next_check_in": [
+            f"The next check-in cannot be after {end.day} {end:%b %Y}, when the pairing ends."
+        ]
+    }
+    before = timezone.localdate() - dt.timedelta(days=1)
+    with pytest.raises(ValidationError) as exc:
+        svc.check_in_add(pairing=active, actor=team.sam, data=check_in(next_check_in=before))
+    assert exc.value.message_dict == {
+        "next_check_in": ["The next check-in must be after this one."]
+    }
+    assert not CheckIn.objects.exists()
+
+    created = svc.check_in_add(pairing=active, actor=team.sam, data=check_in(next_check_in=end))
+    assert created.next_check_in == end
+
+
 def test_no_check_in_on_a_proposal(team, proposed) -> None:
     with pytest.raises(ValidationError, match="check-ins cannot be logged yet"):
         svc.check_in_add(pairing=proposed, actor=team.sam, data=check_in())

@@ -173,6 +173,18 @@ def test_a_pairing_cannot_last_longer_than_the_organisations_maximum(suggested) 
     assert _accept(suggested, dates=(start, start + dt.timedelta(weeks=12))).pk
 
 
+def test_the_latest_end_date_is_written_as_the_product_writes_dates(
+    suggested, time_machine
+) -> None:
+    time_machine.move_to(dt.datetime(2030, 11, 29, 12, tzinfo=dt.UTC), tick=False)
+    start = dt.date(2030, 12, 2)
+    with pytest.raises(ValidationError) as exc:
+        _accept(suggested, dates=(start, dt.date(2031, 3, 1)))
+    assert _messages(exc) == {
+        "end_date": ["A pairing lasts at most 12 weeks: end it on 24 Feb 2031 or earlier."]
+    }
+
+
 def test_all_field_errors_are_reported_at_once(suggested) -> None:
     start = timezone.localdate() + dt.timedelta(days=3)
     with pytest.raises(ValidationError) as exc:

@@ -92,9 +92,9 @@ def test_a_quoted_formula_from_an_export_is_imported_as_written() -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"", "The file is empty"),
+        (b"", "The file is empty. Download the template and fill in one row per person."),
         (b"   \n\n", "The file is empty"),
-        (f"{HEADER}\n".encode(), "no people"),
+        (f"{HEADER}\n".encode(), "no people: add one row per person below it."),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a CSV file"),
         ("external_id,email,first_name,last_name\nE1,é,A,B\n".encode("latin-1"), "not UTF-8"),
         (b"id,mail,name\n1,a@example.com,A\n", "unknown column(s): id, mail, name"),

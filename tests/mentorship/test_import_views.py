@@ -48,7 +48,7 @@ def test_upload_page_explains_the_columns_and_offers_the_template(client_for, hr
     body = response.content.decode()
     assert "<h1>Import people</h1>" in body
     assert 'href="/o/acme/people/import/template.csv"' in body
-    assert "No imports yet" in body
+    assert "No imports yet" in body and "fill in one row per person" in body
     assert 'for="id_file"' in body  # the file input is labelled
 
 
@@ -145,7 +145,7 @@ def test_errors_download_as_csv(client_for, hr, manager) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"", "The file is empty"),
+        (b"", "The file is empty. Download the template and fill in one row per person."),
         (b"name,mail\nAda,ada@example.com\n", "unknown column(s): name, mail"),
         (b"\x00\x01\x02PK\x03\x04", "not a CSV file"),
         ("external_id,email,first_name,last_name\nE1,é,A,B\n".encode("cp1252"), "not UTF-8"),
