@@ -198,7 +198,11 @@ class ReflectionForm(forms.Form):
 
 class _PersonChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return str(obj.name)
+        load = getattr(obj, "load", None)  # annotated on the cohort's mentor choices
+        if load is None:
+            return str(obj.name)
+        free = obj.mentor_capacity - load
+        return f"{obj.name} · {free} free slot{'s' if free != 1 else ''}"
 
 
 class _PeopleChoice(forms.ModelMultipleChoiceField):
@@ -220,18 +224,20 @@ class CohortForm(forms.Form):
         label="Mentor",
         queryset=Employee.objects.none(),
         widget=forms.Select(attrs={"class": "form-select"}),
+        empty_label="Choose a mentor with a free slot…",
         error_messages={"required": "Choose the mentor.", "invalid_choice": "Choose a mentor."},
     )
     competency: forms.ModelChoiceField[Competency] = forms.ModelChoiceField(
         label="Competency",
         queryset=Competency.objects.none(),
         widget=forms.Select(attrs={"class": "form-select"}),
+        empty_label="Choose a competency…",
         error_messages={"required": "Choose the competency.", "invalid_choice": "Choose one."},
     )
     mentees = _PeopleChoice(
         label="Mentees",
         queryset=Employee.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         required=False,
         error_messages={"invalid_choice": "Choose people from the list."},
     )

@@ -7,7 +7,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from competencies.models import ProficiencyLevel
@@ -519,11 +520,25 @@ def cohort_mentee_choices(*, actor: Employee) -> QuerySet[Employee]:
 
 
 def cohort_mentor_choices(*, actor: Employee) -> QuerySet[Employee]:
-    """Available mentors of the organisation."""
+    """Available mentors of the organisation with a free slot (the cohort itself still checks
+    that they have room for every mentee it proposes)."""
+    load = (
+        Pairing.objects.filter(
+            organization_id=actor.organization_id,
+            mentor=OuterRef("pk"),
+            state__in=Pairing.LOAD_STATES,
+        )
+        .order_by()
+        .values("mentor")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     return (
         Employee.objects.filter(
             organization_id=actor.organization_id, is_active=True, mentor_available=True
         )
+        .annotate(load=Coalesce(Subquery(load), 0))
+        .filter(load__lt=F("mentor_capacity"))
         .select_related("user")
         .order_by("user__last_name", "user__first_name", "id")
     )

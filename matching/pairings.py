@@ -1180,7 +1180,10 @@ def cohort_create(
                 "end_date",
             }:
                 raise
-            raise ValidationError({"mentees": f"{mentee.name}: " + " ".join(exc.messages)}) from exc
+            message = " ".join(exc.messages)
+            if mentee.name not in message:  # say whose proposal was refused
+                message = f"{mentee.name}: {message}"
+            raise ValidationError({"mentees": message}) from exc
         pairing.cohort = cohort
         pairing.save(update_fields=["cohort", "updated_at"])
         pairing_notify_proposed(pairing=pairing)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from matching import pairings as svc
 from matching.models import CheckIn, Cohort, Pairing
+from tests.factories import PairingFactory
 from tests.matching.conftest import person, rate
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -130,3 +131,17 @@ def test_a_bad_shared_check_in_is_refused_inline(client_for, team, cohort) -> No
     assert response.status_code == 400
     assert "No pairing of this cohort is active yet." in response.content.decode()
     assert not CheckIn.objects.exists()
+
+
+def test_only_mentors_with_a_free_slot_are_offered_with_their_room(client_for, team, eve) -> None:
+    team.pat.mentor_capacity = 1
+    team.pat.save(update_fields=["mentor_capacity"])
+    PairingFactory(
+        organization=team.org, mentee=team.emma, mentor=team.pat, competency=team.writing
+    )
+    choices = client_for(team.mark).get(NEW).context["form"].fields["mentor"]
+    labels = [label for _, label in choices.choices]
+    assert labels[0] == "Choose a mentor with a free slot…"
+    assert not any(label.startswith(team.pat.name) for label in labels)  # full
+    free = team.sam.mentor_capacity
+    assert f"{team.sam.name} · {free} free slot{'s' if free != 1 else ''}" in labels
