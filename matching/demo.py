@@ -1019,8 +1019,8 @@ def _load_people(organization: Organization) -> _People:
 def _cast(slots: list[_Slot], known: _People, spec: OrgSpec, rng: random.Random) -> list[_Cast]:
     """A mentee with a real gap and an eligible mentor with a free slot for each pairing, in the
     order they were proposed. Everyone is a mentee once at most; the fixed demo accounts and the
-    people they manage are left out (their guided demo starts from a clean slate), and the fixed
-    accounts never mentor."""
+    people they manage are left out here, and the fixed accounts never mentor; `_showcase` then
+    gives two of them a deliberate part."""
     fixed = {a.email for a in (spec.hr, spec.manager, spec.employee) if a is not None}
     fixed_ids = {e.pk for e in known.people if e.user.email in fixed}
     mentees = [
@@ -1097,6 +1097,127 @@ def _cast_one(
     return None
 
 
+def _showcase(cast: list[_Cast], known: _People, spec: OrgSpec, now: datetime) -> list[_Cast]:
+    """Give two demo accounts a part in the history, so signing in as them shows a pairing's
+    life: the demo employee mentors someone in an active pairing, and one of the demo manager's
+    other reports has re-assessed and waits for the manager's confirmation. Each is a cast
+    re-made under the same rules (a real gap seen before the proposal, an eligible mentor with
+    room at every proposal it overlaps, everyone a mentee once); if none fits, the cast stays."""
+    by_email = {e.user.email: e for e in known.people}
+    employee = by_email.get(spec.employee.email) if spec.employee else None
+    manager = by_email.get(spec.manager.email) if spec.manager else None
+    fixed = {a.email for a in (spec.hr, spec.manager, spec.employee) if a is not None}
+    cast = list(cast)
+
+    def mentees_now() -> set[int]:
+        return {c.mentee.pk for c in cast}
+
+    def level(person: Employee, cid: int) -> int:
+        return known.level.get((person.pk, cid), 0)
+
+    def room(mentor: Employee, slot: _Slot, instead: _Cast) -> bool:
+        """The mentor has a free slot at every proposal this pairing overlaps, and now."""
+        theirs = [c.slot for c in cast if c.mentor.pk == mentor.pk and c is not instead]
+        moments = [slot.created_at, *(s.created_at for s in theirs if slot.opened_at(s.created_at))]
+        if slot.opened_at(now):
+            moments.append(now)
+        return all(
+            sum(s.opened_at(t) for s in theirs) < mentor.mentor_capacity
+            for t in moments
+            if slot.opened_at(t)
+        )
+
+    def can_mentor(mentor: Employee, mentee: Employee, cid: int, required: int) -> bool:
+        return (
+            mentor.mentor_available
+            and mentor.pk != mentee.pk
+            and mentor.pk != mentee.manager_id
+            and mentor.manager_id != mentee.pk
+            and level(mentor, cid) >= max(known.threshold, required)
+        )
+
+    def gaps(mentee: Employee, moment: datetime) -> list[tuple[int, int]]:
+        if known.assessed_until.get(mentee.pk, moment) >= moment:
+            return []
+        return [
+            (cid, required)
+            for cid, required, _ in known.requirements.get(mentee.role_id or 0, [])
+            if level(mentee, cid) < required
+            and known.gap_seen.get((mentee.pk, cid), moment) < moment
+        ]
+
+    def recast(old: _Cast, mentee: Employee, mentor: Employee, cid: int, target: int) -> None:
+        cast[cast.index(old)] = _Cast(old.slot, mentee, mentor, cid, level(mentee, cid), target)
+
+    # The demo employee mentors: an active pairing, with a mentee who has a gap in one of the
+    # employee's strengths.
+    if employee is not None and employee.mentor_available:
+        done = False
+        for old in [
+            c
+            for c in cast
+            if c.slot.state == Pairing.State.ACTIVE
+            and known.assessed_until.get(employee.pk, c.slot.created_at) < c.slot.created_at
+        ]:
+            taken = mentees_now() - {old.mentee.pk}
+            for mentee in known.people:
+                if (
+                    mentee.pk in taken
+                    or mentee.user.email in fixed
+                    or mentee.manager_id is None
+                    or mentee.manager_id in {e.pk for e in (employee, manager) if e}
+                ):
+                    continue
+                for cid, required in gaps(mentee, old.slot.created_at):
+                    if can_mentor(employee, mentee, cid, required) and room(
+                        employee, old.slot, old
+                    ):
+                        recast(old, mentee, employee, cid, required)
+                        done = True
+                        break
+                if done:
+                    break
+            if done:
+                break
+
+    # One of the demo manager's other reports waits for the manager's confirmation.
+    if manager is not None:
+        reports = [
+            e
+            for e in known.people
+            if e.manager_id == manager.pk
+            and e.user.email not in fixed
+            and e.pk not in mentees_now()
+        ]
+        done = False
+        for old in [
+            c
+            for c in cast
+            if c.slot.state == Pairing.State.AWAITING_REVIEW and c.slot.reassessed_at is not None
+        ]:
+            for mentee in reports:
+                for cid, required in gaps(mentee, old.slot.created_at):
+                    mentors = [
+                        m
+                        for m in known.people
+                        if m.user.email not in fixed
+                        and known.assessed_until.get(m.pk, old.slot.created_at)
+                        < old.slot.created_at
+                        and can_mentor(m, mentee, cid, required)
+                        and room(m, old.slot, old)
+                    ]
+                    other = [m for m in mentors if m.department_id != mentee.department_id]
+                    if other or mentors:
+                        recast(old, mentee, (other or mentors)[0], cid, required)
+                        done = True
+                        break
+                if done:
+                    break
+            if done:
+                break
+    return cast
+
+
 def _levels(cast: _Cast, rng: random.Random, top: int) -> tuple[int | None, int | None]:
     """(re-assessed, confirmed) levels: achieved reaches the target, not achieved falls short."""
     slot, target = cast.slot, cast.target
@@ -1141,7 +1262,7 @@ def _write_pairing_history(organization: Organization, spec: OrgSpec, rng: rando
     known = _load_people(organization)
     days = mentor_response_days(organization_id=organization.pk)
     slots = _plan_slots(round(len(known.people) * MENTEE_SHARE), rng, now, days)
-    cast = _cast(slots, known, spec, rng)
+    cast = _showcase(_cast(slots, known, spec, rng), known, spec, now)
     by_id = {e.pk: e for e in known.people}
     competencies = dict(
         Competency.objects.filter(organization=organization).values_list("pk", "name")

@@ -416,22 +416,29 @@ def test_timelines_follow_the_lifecycle(seed_output, slug) -> None:
     assert any(p.check_ins.all() for p in _pairings(slug) if p.state == State.ACTIVE)
 
 
-def test_the_fixed_accounts_start_with_a_clean_slate(seed_output) -> None:
-    fixed = list(Employee.objects.filter(user__email__in=FIXED_EMAILS))
-    assert len(fixed) == 4
-    involved = (
-        Pairing.objects.filter(mentee__in=fixed)
-        | Pairing.objects.filter(mentor__in=fixed)
-        | Pairing.objects.filter(mentee__manager__in=fixed)
-    )
-    assert not involved.exists()
+def test_the_demo_accounts_each_have_a_part_to_play(seed_output) -> None:
+    employee = _member("employee@acme.example")
     manager = _member("manager@acme.example")
-    assert not Pairing.objects.filter(mentee__manager=manager).exists()
-    for person in fixed:
-        mine = my_mentoring(employee=person)
-        assert not mine.as_mentee.current and not mine.as_mentee.past
-        assert not mine.as_mentor.current and not mine.as_mentor.past
-        assert mine.needs_action == [] and mine.to_confirm == [] and mine.slots_used == 0
+    hr_admins = list(
+        Employee.objects.filter(user__email__in=["hr@acme.example", "hr@globex.example"])
+    )
+    # The demo employee mentors one active pairing, for someone outside their manager's team,
+    # and is nobody's mentee (their own gaps are left for the manager to pair).
+    mentoring = list(Pairing.objects.filter(mentor=employee))
+    assert [p.state for p in mentoring] == [State.ACTIVE]
+    assert mentoring[0].mentee.manager_id not in (manager.pk, employee.pk)
+    assert not Pairing.objects.filter(mentee=employee).exists()
+    mine = my_mentoring(employee=employee)
+    assert len(mine.as_mentor.current) == 1 and mine.slots_used == 1
+    # One of the manager's other reports has re-assessed and waits for the manager to confirm.
+    team = list(Pairing.objects.filter(mentee__manager=manager))
+    assert [(p.state, p.reassessed_at is not None) for p in team] == [(State.AWAITING_REVIEW, True)]
+    assert [p.pk for p in my_mentoring(employee=manager).to_confirm] == [team[0].pk]
+    assert not Pairing.objects.filter(mentor=manager).exists()
+    # The HR admins mentor nobody and are nobody's mentee.
+    assert not (
+        Pairing.objects.filter(mentee__in=hr_admins) | Pairing.objects.filter(mentor__in=hr_admins)
+    ).exists()
 
 
 def test_the_recompute_runs_on_the_seeded_history(seed_output) -> None:
