@@ -107,6 +107,12 @@ def test_who_sees_the_cohort_page(client_for, team, cohort, hr, outsider) -> Non
     assert client_for(outsider).get(f"/o/globex/cohorts/{cohort.pk}/").status_code == 404
 
 
+def test_the_cohort_page_names_the_cohort_and_its_shared_task(client_for, team, cohort) -> None:
+    body = client_for(team.mark).get(f"/o/acme/cohorts/{cohort.pk}/").content.decode()
+    assert 'aria-current="page">Reporting circle</li>' in body
+    assert "The shared task: Build the reporting service together" in body
+
+
 def test_the_mentor_logs_a_shared_check_in(client_for, team, cohort) -> None:
     for pairing in Pairing.objects.filter(cohort=cohort):
         svc.pairing_accept(pairing=pairing, actor=team.sam)
