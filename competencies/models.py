@@ -10,7 +10,7 @@ from django.utils import timezone
 from mentorship.models import TenantModel
 
 DEFAULT_SCALE: list[tuple[int, str, str]] = [
-    (0, "None", "No knowledge or experience yet."),
+    (0, "Not yet", "No knowledge or experience yet."),
     (1, "Awareness", "Knows the concepts and vocabulary; needs close guidance to apply them."),
     (2, "Basic", "Applies it in simple, familiar situations with some help."),
     (3, "Competent", "Applies it independently in most everyday situations."),

@@ -18,7 +18,7 @@ def test_a_new_organisation_starts_with_the_default_scale(db) -> None:
         .order_by("level")
         .values_list("name", flat=True)
     )
-    assert names == ["None", "Awareness", "Basic", "Competent", "Advanced", "Expert"]
+    assert names == ["Not yet", "Awareness", "Basic", "Competent", "Advanced", "Expert"]
 
 
 def test_a_person_added_by_hr_can_set_a_password_by_reset(client, org, hr) -> None:

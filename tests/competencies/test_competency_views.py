@@ -215,7 +215,7 @@ def test_detail_shows_one_row_per_scale_level_with_behaviours(client_for, employ
     body = (
         client_for(employee).get(url(f"competencies/{behaviour.competency_id}/")).content.decode()
     )
-    for name in ("None", "Awareness", "Basic", "Competent", "Advanced", "Expert"):
+    for name in ("Not yet", "Awareness", "Basic", "Competent", "Advanced", "Expert"):
         assert name in body
     assert "Leads." in body
     assert body.count("Not described yet.") == 5
