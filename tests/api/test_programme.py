@@ -78,3 +78,16 @@ def test_an_empty_programme_has_zeros_and_no_rates(api_for, hr) -> None:
     headline = api_for(hr).get(URL).json()["headline"]
     assert headline["total"] == 0
     assert headline["achieved_rate"] is None and headline["median_days_to_proficiency"] is None
+
+
+def test_the_query_count_does_not_grow_with_pairings(
+    api_for, org, hr, django_assert_max_num_queries
+) -> None:
+    api = api_for(hr)
+    PairingFactory.create_batch(2, organization=org)
+    api.get(URL)
+    with django_assert_max_num_queries(30) as few:
+        api.get(URL)
+    PairingFactory.create_batch(20, organization=org, state="completed", outcome="achieved")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert api.get(URL).json()["headline"]["total"] == 22

@@ -263,3 +263,17 @@ def test_the_programme_card_is_for_hr_only(client_for, org, manager) -> None:
     assert client_for(manager).get(card, headers={"HX-Request": "true"}).status_code == 403
     home = client_for(manager).get(reverse("dashboard", args=[org.slug])).content.decode()
     assert card not in home
+
+
+def test_the_programme_card_query_count_does_not_grow(
+    client_for, org, hr, django_assert_max_num_queries
+) -> None:
+    c = client_for(hr)
+    card = reverse("programme_summary", args=[org.slug])
+    PairingFactory.create_batch(2, organization=org)
+    c.get(card, headers={"HX-Request": "true"})
+    with django_assert_max_num_queries(20) as few:
+        c.get(card, headers={"HX-Request": "true"})
+    PairingFactory.create_batch(20, organization=org, state="completed", outcome="achieved")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert c.get(card, headers={"HX-Request": "true"}).status_code == 200
