@@ -1052,6 +1052,34 @@ def _cast(slots: list[_Slot], known: _People, spec: OrgSpec, rng: random.Random)
     return cast
 
 
+def _gaps_before(known: _People, mentee: Employee, moment: datetime) -> list[tuple[int, int, int]]:
+    """The mentee's current-role gaps (competency, required level, importance) already seen at
+    `moment`; none if the mentee was assessed after it."""
+    if known.assessed_until.get(mentee.pk, moment) >= moment:
+        return []
+    return [
+        (cid, required, weight)
+        for cid, required, weight in known.requirements.get(mentee.role_id or 0, [])
+        if known.level.get((mentee.pk, cid), required) < required
+        and known.gap_seen.get((mentee.pk, cid), moment) < moment
+    ]
+
+
+def _may_mentor(
+    known: _People, mentor: Employee, mentee: Employee, cid: int, required: int, moment: datetime
+) -> bool:
+    """The engine's eligibility, capacity aside: available, strong enough, not the mentee, their
+    manager or their report, and assessed before `moment`."""
+    return (
+        mentor.mentor_available
+        and known.level.get((mentor.pk, cid), 0) >= max(known.threshold, required)
+        and mentor.pk != mentee.pk
+        and mentor.pk != mentee.manager_id
+        and mentor.manager_id != mentee.pk
+        and known.assessed_until.get(mentor.pk, moment) < moment
+    )
+
+
 def _cast_one(
     slot: _Slot,
     mentee: Employee,
@@ -1061,26 +1089,14 @@ def _cast_one(
     rng: random.Random,
 ) -> _Cast | None:
     moment = slot.created_at
-    if known.assessed_until.get(mentee.pk, moment) >= moment:
-        return None
-    gaps = [
-        (cid, required, weight)
-        for cid, required, weight in known.requirements.get(mentee.role_id or 0, [])
-        if known.level.get((mentee.pk, cid), required) < required
-        and known.gap_seen.get((mentee.pk, cid), moment) < moment
-    ]
+    gaps = _gaps_before(known, mentee, moment)
     # The more important gaps first, with some chance (weighted random order).
     gaps.sort(key=lambda g: rng.random() ** (1 / g[2]), reverse=True)
     for cid, required, _ in gaps:
-        needed = max(known.threshold, required)
         mentors = [
             m
             for m in strong.get(cid, [])
-            if known.level[(m.pk, cid)] >= needed
-            and m.pk != mentee.pk
-            and m.pk != mentee.manager_id
-            and m.manager_id != mentee.pk
-            and known.assessed_until.get(m.pk, moment) < moment
+            if _may_mentor(known, m, mentee, cid, required, moment)
             and sum(s.opened_at(moment) for s in taken.get(m.pk, [])) < m.mentor_capacity
         ]
         if not mentors:
@@ -1127,60 +1143,35 @@ def _showcase(cast: list[_Cast], known: _People, spec: OrgSpec, now: datetime) -
             if slot.opened_at(t)
         )
 
-    def can_mentor(mentor: Employee, mentee: Employee, cid: int, required: int) -> bool:
-        return (
-            mentor.mentor_available
-            and mentor.pk != mentee.pk
-            and mentor.pk != mentee.manager_id
-            and mentor.manager_id != mentee.pk
-            and level(mentor, cid) >= max(known.threshold, required)
-        )
-
-    def gaps(mentee: Employee, moment: datetime) -> list[tuple[int, int]]:
-        if known.assessed_until.get(mentee.pk, moment) >= moment:
-            return []
-        return [
-            (cid, required)
-            for cid, required, _ in known.requirements.get(mentee.role_id or 0, [])
-            if level(mentee, cid) < required
-            and known.gap_seen.get((mentee.pk, cid), moment) < moment
-        ]
-
     def recast(old: _Cast, mentee: Employee, mentor: Employee, cid: int, target: int) -> None:
         cast[cast.index(old)] = _Cast(old.slot, mentee, mentor, cid, level(mentee, cid), target)
 
     # The demo employee mentors: an active pairing, with a mentee who has a gap in one of the
     # employee's strengths.
-    if employee is not None and employee.mentor_available:
-        done = False
-        for old in [
-            c
-            for c in cast
-            if c.slot.state == Pairing.State.ACTIVE
-            and known.assessed_until.get(employee.pk, c.slot.created_at) < c.slot.created_at
-        ]:
-            taken = mentees_now() - {old.mentee.pk}
-            for mentee in known.people:
-                if (
-                    mentee.pk in taken
-                    or mentee.user.email in fixed
-                    or mentee.manager_id is None
-                    or mentee.manager_id in {e.pk for e in (employee, manager) if e}
-                ):
-                    continue
-                for cid, required in gaps(mentee, old.slot.created_at):
-                    if can_mentor(employee, mentee, cid, required) and room(
-                        employee, old.slot, old
-                    ):
-                        recast(old, mentee, employee, cid, required)
-                        done = True
-                        break
-                if done:
-                    break
-            if done:
-                break
+    if employee is not None:
+        leads = {e.pk for e in (employee, manager) if e}
+        found = next(
+            (
+                (old, mentee, cid, required)
+                for old in cast
+                if old.slot.state == Pairing.State.ACTIVE
+                for mentee in known.people
+                if mentee.pk not in mentees_now() - {old.mentee.pk}
+                and mentee.user.email not in fixed
+                and mentee.manager_id is not None
+                and mentee.manager_id not in leads
+                for cid, required, _ in _gaps_before(known, mentee, old.slot.created_at)
+                if _may_mentor(known, employee, mentee, cid, required, old.slot.created_at)
+                and room(employee, old.slot, old)
+            ),
+            None,
+        )
+        if found is not None:
+            old, mentee, cid, required = found
+            recast(old, mentee, employee, cid, required)
 
-    # One of the demo manager's other reports waits for the manager's confirmation.
+    # One of the demo manager's other reports waits for the manager's confirmation, with a
+    # mentor from another department when there is one.
     if manager is not None:
         reports = [
             e
@@ -1189,31 +1180,32 @@ def _showcase(cast: list[_Cast], known: _People, spec: OrgSpec, now: datetime) -
             and e.user.email not in fixed
             and e.pk not in mentees_now()
         ]
-        done = False
-        for old in [
-            c
-            for c in cast
-            if c.slot.state == Pairing.State.AWAITING_REVIEW and c.slot.reassessed_at is not None
-        ]:
-            for mentee in reports:
-                for cid, required in gaps(mentee, old.slot.created_at):
-                    mentors = [
-                        m
-                        for m in known.people
-                        if m.user.email not in fixed
-                        and known.assessed_until.get(m.pk, old.slot.created_at)
-                        < old.slot.created_at
-                        and can_mentor(m, mentee, cid, required)
-                        and room(m, old.slot, old)
+        for old in cast:
+            if old.slot.state != Pairing.State.AWAITING_REVIEW or old.slot.reassessed_at is None:
+                continue
+            moment = old.slot.created_at
+            choice = next(
+                (
+                    (mentee, cid, required, mentors)
+                    for mentee in reports
+                    for cid, required, _ in _gaps_before(known, mentee, moment)
+                    for mentors in [
+                        [
+                            m
+                            for m in known.people
+                            if m.user.email not in fixed
+                            and _may_mentor(known, m, mentee, cid, required, moment)
+                            and room(m, old.slot, old)
+                        ]
                     ]
-                    other = [m for m in mentors if m.department_id != mentee.department_id]
-                    if other or mentors:
-                        recast(old, mentee, (other or mentors)[0], cid, required)
-                        done = True
-                        break
-                if done:
-                    break
-            if done:
+                    if mentors
+                ),
+                None,
+            )
+            if choice is not None:
+                mentee, cid, required, mentors = choice
+                other = [m for m in mentors if m.department_id != mentee.department_id]
+                recast(old, mentee, (other or mentors)[0], cid, required)
                 break
     return cast
 
