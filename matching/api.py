@@ -29,7 +29,7 @@ from rest_framework.views import APIView
 
 from assessments.selectors import subtree_of
 from competencies.models import Competency
-from matching import selectors, services
+from matching import recompute, selectors, services
 from matching.models import MatchRun, MatchSuggestion, Pairing
 from mentorship.api import TenantViewSet
 from mentorship.api_base import IdFilter, TenantAPIView, TenantPrimaryKeyRelatedField
@@ -394,7 +394,7 @@ class MatchRunViewSet(TenantViewSet):
     @action(detail=False, methods=["post"])
     def recompute(self, request: Request) -> Response:
         assert self.member is not None
-        services.recompute_request(organization=self.organization, actor=self.member)
+        recompute.recompute_request(organization=self.organization, actor=self.member)
         return Response({"detail": "Recompute queued."}, status=status.HTTP_202_ACCEPTED)
 
 

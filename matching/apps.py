@@ -9,7 +9,7 @@ class MatchingConfig(AppConfig):
         # submitted assessment or a changed requirement schedules a recompute.
         from assessments.hooks import register_submit_hook
         from competencies.hooks import register_model_change_hook
-        from matching.tasks import on_assessment_submitted, on_competency_model_changed
+        from matching.recompute import on_assessment_submitted, on_competency_model_changed
 
         register_submit_hook(on_assessment_submitted)
         register_model_change_hook(on_competency_model_changed)

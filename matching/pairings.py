@@ -40,6 +40,7 @@ from matching.models import (
     Reflection,
     ReminderSent,
 )
+from matching.recompute import schedule_recompute
 from matching.services import pairing_propose
 from mentorship.audit import audit_record
 from mentorship.models import Employee, Organization
@@ -320,8 +321,6 @@ def _proposer(pairing: Pairing) -> Employee | None:
 
 def _schedule_recompute(pairing: Pairing, trigger: str) -> None:
     # The task module imports this one; importing it here keeps the dependency one-way at load.
-    from matching.tasks import schedule_recompute
-
     schedule_recompute(organization_id=pairing.organization_id, trigger=trigger)
 
 
@@ -1303,8 +1302,6 @@ def on_employees_deactivated(
                 email_subject=f"{gone.name} left: a pairing needs your decision",
             )
     if cancelled:
-        from matching.tasks import schedule_recompute
-
         schedule_recompute(organization_id=organization.pk, trigger=MatchRun.Trigger.AVAILABILITY)
 
 

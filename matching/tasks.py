@@ -7,25 +7,17 @@ recompute is single-flight per organisation and writes only what changed).
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
 
 from celery import shared_task
-from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import Max, Q
+from django.db import InterfaceError, OperationalError
+from django.db.models import Max
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from matching.models import MatchRun, RecomputeState
-from matching.services import recompute_organization, recompute_state_ensure
+from matching.recompute import recompute_organization
 from mentorship.models import Organization
-
-DEFAULT_DEBOUNCE_SECONDS = 30
-
-
-def debounce_seconds() -> int:
-    return int(getattr(settings, "MATCHING_DEBOUNCE_SECONDS", DEFAULT_DEBOUNCE_SECONDS))
 
 
 @shared_task(
@@ -78,41 +70,6 @@ def recompute_due_organizations() -> int:
     for pk in due:
         recompute_organization_task.delay(pk, MatchRun.Trigger.SCHEDULE)
     return len(due)
-
-
-def schedule_recompute(*, organization_id: int, trigger: str) -> bool:
-    """Recompute the organisation soon, once per burst of changes (debounced).
-
-    If a recompute is already scheduled, nothing happens; otherwise one is queued to start after
-    the debounce delay, once the current transaction commits. So a burst of changes yields one
-    recompute, within twice the delay of the first change. True if a task was queued.
-    """
-    delay = debounce_seconds()
-    now = timezone.now()
-    with scope(organization=organization_id):
-        recompute_state_ensure(organization_id=organization_id)
-        queued = (
-            RecomputeState.objects.filter(organization_id=organization_id)
-            .filter(Q(scheduled_for__isnull=True) | Q(scheduled_for__lte=now))
-            .update(scheduled_for=now + dt.timedelta(seconds=delay))
-        )
-    if queued:
-        transaction.on_commit(
-            partial(
-                recompute_organization_task.apply_async,
-                args=(organization_id, trigger),
-                countdown=delay,
-            )
-        )
-    return bool(queued)
-
-
-def on_assessment_submitted(*, organization_id: int, employee_id: int) -> None:
-    schedule_recompute(organization_id=organization_id, trigger=MatchRun.Trigger.ASSESSMENT)
-
-
-def on_competency_model_changed(*, organization_id: int, change: str) -> None:
-    schedule_recompute(organization_id=organization_id, trigger=MatchRun.Trigger.REQUIREMENT)
 
 
 # --- Pairings: expiry, end dates and reminders ------------------------------------------------

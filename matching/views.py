@@ -23,7 +23,7 @@ from django_htmx.http import trigger_client_event
 from assessments.forms import add_service_errors
 from competencies.models import Competency
 from competencies.selectors import scale_for
-from matching import selectors, services
+from matching import recompute, selectors, services
 from matching.forms import (
     AcceptForm,
     AvailabilityForm,
@@ -397,7 +397,7 @@ def match_runs(request: TenantRequest, org_slug: str) -> HttpResponse:
 @hr_admin_required
 @require_POST
 def match_recompute(request: TenantRequest, org_slug: str) -> HttpResponse:
-    services.recompute_request(organization=request.organization, actor=request.employee)
+    recompute.recompute_request(organization=request.organization, actor=request.employee)
     message = "Recompute queued: the new run appears below when the worker has finished it."
     if _is_partial(request):
         return _toast(HttpResponse(status=204), "Recompute queued")

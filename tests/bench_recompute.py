@@ -407,7 +407,7 @@ def _peak_rss_mb() -> float:
 
 
 def _recompute(org: Any, trigger: str = "manual") -> tuple[float, Any]:
-    from matching.services import recompute_organization
+    from matching.recompute import recompute_organization
 
     with scope(organization=org):
         started = time.perf_counter()

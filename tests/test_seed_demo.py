@@ -29,7 +29,7 @@ from matching.models import (
 )
 from matching.pairing_selectors import ACTION_LABELS, my_mentoring
 from matching.pairings import mentor_response_days
-from matching.services import recompute_organization
+from matching.recompute import recompute_organization
 from mentorship.models import Department, Employee, Organization, User
 
 pytestmark = pytest.mark.django_db

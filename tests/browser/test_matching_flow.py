@@ -11,7 +11,7 @@ from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from matching.models import MatchSuggestion, Pairing
-from matching.services import recompute_organization
+from matching.recompute import recompute_organization
 from tests.matching.conftest import team as team  # the fixture, shared with tests/matching
 
 pytestmark = pytest.mark.browser

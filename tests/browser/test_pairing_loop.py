@@ -13,7 +13,8 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from matching.models import MatchSuggestion, Pairing
-from matching.services import recompute_organization, suggestion_accept
+from matching.recompute import recompute_organization
+from matching.services import suggestion_accept
 from tests.factories import LevelBehaviourFactory
 from tests.matching.conftest import team  # noqa: F401  (the shared small organisation)
 

@@ -25,7 +25,8 @@ from matching.models import (
     PlanItem,
     Reflection,
 )
-from matching.services import pairing_propose, recompute_organization
+from matching.recompute import recompute_organization
+from matching.services import pairing_propose
 from mentorship.models import AuditEntry, Notification
 from tests.factories import EmployeeFactory, LevelBehaviourFactory
 

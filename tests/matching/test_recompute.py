@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-import matching.services as services
+import matching.recompute as recompute
 from matching.models import MatchRun, MatchSuggestion, RecomputeState
-from matching.services import recompute_organization
+from matching.recompute import recompute_organization
 from tests.matching.conftest import rate
 
 
@@ -139,7 +139,7 @@ def test_a_request_during_a_run_is_answered_by_a_second_run(team) -> None:
 
 
 def test_the_holder_runs_again_for_requests_that_arrived_meanwhile(team, monkeypatch) -> None:
-    real_load = services.load_org_arrays
+    real_load = recompute.load_org_arrays
     nested: list[object] = []
 
     def load_and_get_interrupted(organization):
@@ -149,7 +149,7 @@ def test_the_holder_runs_again_for_requests_that_arrived_meanwhile(team, monkeyp
             )
         return real_load(organization)
 
-    monkeypatch.setattr(services, "load_org_arrays", load_and_get_interrupted)
+    monkeypatch.setattr(recompute, "load_org_arrays", load_and_get_interrupted)
     last = recompute_organization(organization_id=team.org.pk, trigger="schedule")
     assert nested == [None]
     runs = list(MatchRun.objects.order_by("started_at", "pk"))
@@ -160,21 +160,21 @@ def test_the_holder_runs_again_for_requests_that_arrived_meanwhile(team, monkeyp
 
 
 def test_reruns_are_bounded_and_the_rest_is_left_to_the_schedule(team, monkeypatch) -> None:
-    real_load = services.load_org_arrays
+    real_load = recompute.load_org_arrays
 
     def always_interrupted(organization):
         assert recompute_organization(organization_id=organization.pk, trigger="assessment") is None
         return real_load(organization)
 
-    monkeypatch.setattr(services, "load_org_arrays", always_interrupted)
+    monkeypatch.setattr(recompute, "load_org_arrays", always_interrupted)
     recompute_organization(organization_id=team.org.pk, trigger="schedule")
-    assert MatchRun.objects.count() == services.MAX_RERUNS + 1
+    assert MatchRun.objects.count() == recompute.MAX_RERUNS + 1
     state = RecomputeState.objects.get(organization=team.org)
     assert state.running_since is None and state.rerun_requested
 
 
 def test_a_stale_lease_is_reclaimed(team) -> None:
-    stale = timezone.now() - services.LEASE - dt.timedelta(seconds=1)
+    stale = timezone.now() - recompute.LEASE - dt.timedelta(seconds=1)
     RecomputeState.objects.create(organization=team.org, running_since=stale)
     dead = MatchRun.objects.create(organization=team.org, trigger="schedule", started_at=stale)
     run = _recompute(team)
@@ -193,7 +193,7 @@ def test_a_failure_is_recorded_and_leaves_the_previous_suggestions(team, monkeyp
         MatchSuggestion.objects.all().delete()  # half-way through the write...
         raise RuntimeError("disk full")  # ...it fails: the transaction rolls back
 
-    monkeypatch.setattr(services, "_write", broken_write)
+    monkeypatch.setattr(recompute, "_write", broken_write)
     with pytest.raises(RuntimeError):
         recompute_organization(organization_id=team.org.pk, trigger="manual")
     failed = MatchRun.objects.order_by("-pk").first()
@@ -204,13 +204,13 @@ def test_a_failure_is_recorded_and_leaves_the_previous_suggestions(team, monkeyp
 
 
 def test_a_run_that_lost_its_claim_writes_nothing(team, monkeypatch) -> None:
-    real_plan = services.plan
+    real_plan = recompute.plan
 
     def plan_while_the_lease_is_taken_over(*args):
         RecomputeState.objects.filter(organization=team.org).update(running_since=timezone.now())
         return real_plan(*args)
 
-    monkeypatch.setattr(services, "plan", plan_while_the_lease_is_taken_over)
+    monkeypatch.setattr(recompute, "plan", plan_while_the_lease_is_taken_over)
     run = _recompute(team)
     assert run.status == "superseded" and run.rows_written == 0
     assert not MatchSuggestion.objects.exists()
@@ -243,14 +243,14 @@ def test_an_unknown_trigger_is_refused(team) -> None:
 
 def _decide_after_the_diff(monkeypatch, pk: int, status: str) -> None:
     """Someone decides on suggestion `pk` after the run compared the rows, before it writes."""
-    real_diff = services._diff
+    real_diff = recompute._diff
 
     def diff_then_decide(*args, **kwargs):
         changes = real_diff(*args, **kwargs)
         MatchSuggestion.objects.filter(pk=pk).update(status=status)
         return changes
 
-    monkeypatch.setattr(services, "_diff", diff_then_decide)
+    monkeypatch.setattr(recompute, "_diff", diff_then_decide)
 
 
 @pytest.mark.postgres

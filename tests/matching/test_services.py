@@ -7,11 +7,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from matching.models import MatchSuggestion, MentorOptOut, Pairing, RecomputeState
+from matching.recompute import recompute_organization
 from matching.services import (
     availability_update,
     default_pairing_dates,
     pairing_propose,
-    recompute_organization,
     suggestion_accept,
     suggestion_dismiss,
 )
@@ -448,7 +448,7 @@ def test_opt_outs_must_be_competencies_of_the_organisation(team, other_org) -> N
 
 def test_hr_can_ask_for_a_recompute_now(team, hr, django_capture_on_commit_callbacks) -> None:
     from matching.models import MatchRun
-    from matching.services import recompute_request
+    from matching.recompute import recompute_request
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         recompute_request(organization=team.org, actor=hr)
@@ -457,7 +457,7 @@ def test_hr_can_ask_for_a_recompute_now(team, hr, django_capture_on_commit_callb
 
 
 def test_only_hr_of_the_organisation_can_ask_for_a_recompute(team, outsider) -> None:
-    from matching.services import recompute_request
+    from matching.recompute import recompute_request
 
     for actor in (team.mark, outsider):
         with pytest.raises(PermissionDenied):

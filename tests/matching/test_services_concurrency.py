@@ -14,7 +14,8 @@ from django_scopes import scopes_disabled
 
 import matching.services as services
 from matching.models import MatchSuggestion, Pairing
-from matching.services import recompute_organization, suggestion_accept
+from matching.recompute import recompute_organization
+from matching.services import suggestion_accept
 from tests.factories import EmployeeFactory
 from tests.matching.conftest import person, rate
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from matching.models import MatchSuggestion
 from matching.reasons import reasons_in_words
+from matching.recompute import recompute_organization
 from matching.selectors import (
     latest_runs,
     mentor_load,
@@ -16,7 +17,7 @@ from matching.selectors import (
     suggestions_for_mentee,
     suggestions_for_team,
 )
-from matching.services import recompute_organization, suggestion_accept
+from matching.services import suggestion_accept
 from tests.factories import EmployeeFactory, RoleRequirementFactory
 from tests.matching.conftest import rate
 

@@ -6,14 +6,10 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-import matching.tasks as tasks
 from competencies.services import competency_archive, requirement_remove, requirement_set
 from matching.models import MatchRun, MatchSuggestion, RecomputeState
-from matching.tasks import (
-    recompute_due_organizations,
-    recompute_organization_task,
-    schedule_recompute,
-)
+from matching.recompute import debounce_seconds, schedule_recompute
+from matching.tasks import recompute_due_organizations, recompute_organization_task
 from tests.factories import OrganizationFactory
 from tests.matching.conftest import rate
 
@@ -179,4 +175,4 @@ def test_tasks_are_registered_with_the_celery_app() -> None:
 
     assert "matching.tasks.recompute_organization" in app.tasks
     assert "matching.tasks.recompute_due_organizations" in app.tasks
-    assert tasks.debounce_seconds() == 30
+    assert debounce_seconds() == 30

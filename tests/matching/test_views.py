@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from matching.models import MatchSuggestion, Pairing
-from matching.services import pairing_propose, recompute_organization, suggestion_dismiss
+from matching.recompute import recompute_organization
+from matching.services import pairing_propose, suggestion_dismiss
 from mentorship.models import AuditEntry
 from tests.factories import EmployeeFactory, RoleFactory
 from tests.matching.conftest import person, rate

@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 
 from matching.models import MatchSuggestion, MentorOptOut
-from matching.services import recompute_organization, suggestion_accept
+from matching.recompute import recompute_organization
+from matching.services import suggestion_accept
 from mentorship.models import AuditEntry
 from tests.factories import CompetencyFactory
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from matching.models import MatchRun, MatchSettings
-from matching.services import recompute_organization
+from matching.recompute import recompute_organization
 from mentorship.models import AuditEntry
 
 HTMX = {"HTTP_HX_REQUEST": "true"}

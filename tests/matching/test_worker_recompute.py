@@ -16,7 +16,7 @@ from django.utils import timezone
 from assessments.models import SkillProfile
 from competencies.models import Competency, Role, RoleRequirement
 from matching.models import MatchRun, MatchSuggestion, RecomputeState
-from matching.services import LEASE, recompute_organization
+from matching.recompute import LEASE, recompute_organization
 from matching.tasks import recompute_organization_task
 from mentorship.models import Department, Employee, User
 from tests.factories import OrganizationFactory

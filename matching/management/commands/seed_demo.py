@@ -10,7 +10,7 @@ from django_scopes import scope
 
 from matching.demo import demo_logins, seed_demo
 from matching.models import MatchRun
-from matching.services import recompute_organization
+from matching.recompute import recompute_organization
 from mentorship.models import Organization
 
 
