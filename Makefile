@@ -39,7 +39,8 @@ bench: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy $(wildcard */services.py */selectors.py */audit.py matching/engine.py matching/plan.py matching/programme.py)
+	$(BIN)/lint-imports
+	$(BIN)/mypy mentorship competencies assessments matching manage.py
 
 format: install
 	$(BIN)/ruff check --fix .
