@@ -31,6 +31,7 @@ from assessments.selectors import subtree_of
 from competencies.models import Competency
 from matching import recompute, selectors, services
 from matching.models import MatchRun, MatchSuggestion, Pairing
+from matching.pairings.rules import default_pairing_dates
 from mentorship.api import TenantViewSet
 from mentorship.api_base import IdFilter, TenantAPIView, TenantPrimaryKeyRelatedField
 from mentorship.models import Employee
@@ -289,7 +290,7 @@ class SuggestionViewSet(TenantViewSet):
     def accept(self, request: Request, pk: str) -> Response:
         suggestion: MatchSuggestion = self.get_object()
         data = self._input(request, AcceptInputSerializer)
-        default_start, _ = services.default_pairing_dates(
+        default_start, _ = default_pairing_dates(
             organization=self.organization, today=timezone.localdate()
         )
         start = data.get("start_date", default_start)

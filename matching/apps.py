@@ -15,7 +15,7 @@ class MatchingConfig(AppConfig):
         register_model_change_hook(on_competency_model_changed)
 
         # People who leave: their proposed pairings are cancelled, active ones flagged.
-        from matching.pairings import on_employees_deactivated
+        from matching.pairings.leavers import on_employees_deactivated
         from mentorship.services import employee_deactivated_hooks
 
         if on_employees_deactivated not in employee_deactivated_hooks:

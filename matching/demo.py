@@ -6,7 +6,7 @@ in the same order) and idempotent: an organisation that already has people is le
 are written with bulk inserts and a single password hash shared by every account, so seeding takes a
 few seconds; the people services would audit and validate each person one by one, which a fixed,
 known-good data set does not need. The pairing history is written the same way, row for row what
-the lifecycle services (matching.pairings) would have written, without their notifications.
+the lifecycle services (matching.pairings.services) would have written, without their notifications.
 """
 
 from __future__ import annotations
@@ -23,10 +23,13 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from assessments.models import Assessment, SkillProfile
+from assessments.services import SubmittedAssessment, assessments_load_submitted
 from competencies.models import Competency, LevelBehaviour, ProficiencyLevel, Role, RoleRequirement
 from competencies.onet import onet_import
 from competencies.services import scale_ensure_default
 from matching.models import CheckIn, Pairing, PairingEvent, PlanItem, ReminderSent
+from matching.pairings.rules import behaviour_lines, mentor_response_days
+from matching.pairings.selectors import reminders_due
 from mentorship.models import Department, Employee, Organization, User
 
 SEED = 42
@@ -595,8 +598,6 @@ def _demo_levels(
 
 def _write_ratings(organization: Organization, spec: OrgSpec, rng: random.Random) -> int:
     """Submitted self and manager assessments for everyone, through the assessments bulk loader."""
-    from assessments.services import SubmittedAssessment, assessments_load_submitted
-
     top = max(
         ProficiencyLevel.objects.filter(organization=organization).values_list("level", flat=True)
     )
@@ -1232,13 +1233,11 @@ def _plan_lines(
 ) -> tuple[str, list[str]]:
     """(Source, lines) of the practice plan pairing_accept seeds: the target level's behaviours,
     else the scale's description of that level."""
-    from matching.pairings import _behaviour_lines
-
-    lines = _behaviour_lines(behaviours.get((competency[0], level), ""))
+    lines = behaviour_lines(behaviours.get((competency[0], level), ""))
     if lines:
         return PlanItem.Source.BEHAVIOUR, lines
     name, description = scale.get(level, (f"level {level}", ""))
-    return PlanItem.Source.SCALE, [f"{name}: {line}" for line in _behaviour_lines(description)] or [
+    return PlanItem.Source.SCALE, [f"{name}: {line}" for line in behaviour_lines(description)] or [
         f"Practise {competency[1]} at the {name} level on the task."
     ]
 
@@ -1247,9 +1246,6 @@ def _write_pairing_history(organization: Organization, spec: OrgSpec, rng: rando
     """Five months of mentoring: pairings in every state, with the timeline events, practice
     plans, check-ins and focused re-assessments the lifecycle services would have written, and
     the outcomes folded into the mentees' skill profiles. Returns the number of pairings."""
-    from assessments.services import SubmittedAssessment, assessments_load_submitted
-    from matching.pairings import mentor_response_days
-
     now = timezone.now()
     known = _load_people(organization)
     days = mentor_response_days(organization_id=organization.pk)
@@ -1490,8 +1486,6 @@ def _mark_reminders_sent(
 ) -> None:
     """What the history already told people: each proposal (as pairing_notify_proposed records
     it), and the reminders due today, so the first daily run does not send a burst of them."""
-    from matching.pairings import _reminders_due
-
     rows = [
         ReminderSent(
             organization=organization,
@@ -1510,7 +1504,7 @@ def _mark_reminders_sent(
             due_date=due.due_date,
             sent_at=min(now, _daily_run(due.due_date)),
         )
-        for due in _reminders_due(organization, now)
+        for due in reminders_due(organization, now)
     ]
     ReminderSent.objects.bulk_create(rows)
 

@@ -1,5 +1,5 @@
-"""Writes of the matching layer: mentor availability, accepting and dismissing suggestions,
-proposing pairings, match settings. Recompute runs live in `matching.recompute`."""
+"""Writes of the matching layer: mentor availability, accepting and dismissing suggestions
+(accepting proposes the pairing through `matching.pairings.services`), match settings. Recompute runs live in `matching.recompute`."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from assessments.models import SkillProfile
-from competencies.models import Competency, ProficiencyLevel, RoleRequirement
+from competencies.models import Competency, ProficiencyLevel
 from matching.models import (
     FACTOR_NAMES,
     MatchRun,
@@ -21,14 +20,14 @@ from matching.models import (
     MentorOptOut,
     Pairing,
 )
+from matching.pairings.rules import check_can_decide, effective_level
+from matching.pairings.services import pairing_create
 from matching.recompute import schedule_recompute
 from mentorship.audit import audit_record, diff_fields
 from mentorship.models import Employee, Organization
 
 logger = logging.getLogger(__name__)
 
-TASK_MIN_LENGTH = 10
-TASK_MAX_LENGTH = 2000
 CAPACITY_MAX = 10
 
 # --- mentor availability --------------------------------------------------------------------
@@ -111,222 +110,7 @@ def availability_update(
     return locked
 
 
-# --- pairings -------------------------------------------------------------------------------
-
-
-def default_pairing_dates(*, organization: Organization, today: dt.date) -> tuple[dt.date, dt.date]:
-    """Start next Monday (a week today if today is a Monday); last the default number of weeks."""
-    start = today + dt.timedelta(days=7 - today.weekday())
-    return start, start + dt.timedelta(weeks=organization.default_pairing_weeks)
-
-
-def _check_can_decide(*, actor: Employee, mentee: Employee) -> None:
-    if actor.organization_id != mentee.organization_id or not (
-        actor.pk == mentee.manager_id or actor.is_hr_admin
-    ):
-        raise PermissionDenied(f"Only {mentee.name}'s manager or an HR admin can do this.")
-
-
-def _clean_pairing_input(
-    *, organization: Organization, task: str, start_date: dt.date, end_date: dt.date
-) -> str:
-    """The task, stripped, once the task and the dates are valid; all field errors at once."""
-    errors: dict[str, str] = {}
-    text = (task or "").strip()
-    if not text:
-        errors["task"] = "Describe the real piece of work they will do together."
-    elif len(text) < TASK_MIN_LENGTH:
-        errors["task"] = (
-            f"Describe the task in at least {TASK_MIN_LENGTH} characters: the real piece of "
-            "work they will do together."
-        )
-    elif len(text) > TASK_MAX_LENGTH:
-        errors["task"] = f"Keep the task under {TASK_MAX_LENGTH:,} characters."
-    today = timezone.localdate()
-    if not isinstance(start_date, dt.date):
-        errors["start_date"] = "Enter a start date."
-    elif start_date < today:
-        errors["start_date"] = "The start date cannot be in the past."
-    if not isinstance(end_date, dt.date):
-        errors["end_date"] = "Enter an end date."
-    elif isinstance(start_date, dt.date):
-        max_weeks = organization.max_pairing_weeks
-        if end_date <= start_date:
-            errors["end_date"] = "The end date must be after the start date."
-        elif end_date - start_date > dt.timedelta(weeks=max_weeks):
-            latest = start_date + dt.timedelta(weeks=max_weeks)
-            errors["end_date"] = (
-                f"A pairing lasts at most {max_weeks} weeks: end it on "
-                f"{latest.day} {latest:%b %Y} or earlier."
-            )
-    if errors:
-        raise ValidationError(errors)
-    return text
-
-
-def _effective_level(*, employee_id: int, competency: Competency) -> int | None:
-    return (
-        SkillProfile.objects.filter(
-            organization_id=competency.organization_id,
-            employee_id=employee_id,
-            competency=competency,
-        )
-        .values_list("effective_level", flat=True)
-        .first()
-    )
-
-
-def _check_gap(*, mentee: Employee, competency: Competency) -> tuple[int, int]:
-    """(baseline, target) of the mentee's gap in the competency, or a clear error."""
-    if not mentee.is_active:
-        raise ValidationError({"mentee": f"{mentee.name} is no longer active."})
-    if competency.organization_id != mentee.organization_id:
-        raise ValidationError({"competency": "Choose a competency of this organisation."})
-    if competency.archived_at is not None:
-        raise ValidationError({"competency": f"{competency.name} is archived."})
-    required = (
-        RoleRequirement.objects.filter(
-            organization_id=mentee.organization_id, role_id=mentee.role_id, competency=competency
-        )
-        .values_list("required_level", flat=True)
-        .first()
-        if mentee.role_id
-        else None
-    )
-    if required is None:
-        raise ValidationError(
-            {"competency": f"{competency.name} is not required for {mentee.name}'s role."}
-        )
-    baseline = _effective_level(employee_id=mentee.pk, competency=competency) or 0
-    if baseline >= required:
-        raise ValidationError(
-            {
-                "competency": f"{mentee.name} already reaches the required level in "
-                f"{competency.name}; there is no gap to work on."
-            }
-        )
-    if Pairing.objects.filter(
-        organization_id=mentee.organization_id,
-        mentee=mentee,
-        competency=competency,
-        state__in=Pairing.LOAD_STATES,
-    ).exists():
-        raise ValidationError(
-            {"competency": f"{mentee.name} already has a pairing for {competency.name}."}
-        )
-    return baseline, required
-
-
-def _check_mentor(
-    *, mentor: Employee, mentee: Employee, competency: Competency, target: int
-) -> None:
-    """The mentor is still eligible and has a free slot; call with the mentor's row locked."""
-    org = mentee.organization
-    name = mentor.name
-    if mentor.organization_id != mentee.organization_id:
-        raise ValidationError({"mentor": "Choose a mentor of this organisation."})
-    if mentor.pk == mentee.pk:
-        raise ValidationError({"mentor": "Nobody can mentor themselves."})
-    if mentor.pk == mentee.manager_id or mentor.manager_id == mentee.pk:
-        raise ValidationError(
-            {"mentor": f"{name} is {mentee.name}'s manager or direct report; choose someone else."}
-        )
-    if not mentor.is_active:
-        raise ValidationError({"mentor": f"{name} is no longer active."})
-    if not mentor.mentor_available:
-        raise ValidationError({"mentor": f"{name} is no longer available as a mentor."})
-    if MentorOptOut.objects.filter(
-        organization_id=org.pk, employee=mentor, competency=competency
-    ).exists():
-        raise ValidationError({"mentor": f"{name} does not mentor {competency.name}."})
-    level = _effective_level(employee_id=mentor.pk, competency=competency)
-    needed = max(org.mentor_threshold_level, target)
-    if level is None or level < needed:
-        raise ValidationError(
-            {"mentor": f"{name}'s level in {competency.name} is below the level needed ({needed})."}
-        )
-    used = Pairing.objects.filter(
-        organization_id=org.pk, mentor=mentor, state__in=Pairing.LOAD_STATES
-    ).count()
-    if used >= mentor.mentor_capacity:
-        slots = mentor.mentor_capacity
-        raise ValidationError(
-            {
-                "mentor": f"{name} is no longer available: all {slots} mentoring "
-                f"slot{'s are' if slots != 1 else ' is'} taken."
-            }
-        )
-
-
-def _pairing_create(
-    *,
-    mentee: Employee,
-    mentor_id: int,
-    competency: Competency,
-    actor: Employee,
-    task: str,
-    start_date: dt.date,
-    end_date: dt.date,
-    suggestion: MatchSuggestion | None,
-) -> Pairing:
-    org = mentee.organization
-    text = _clean_pairing_input(
-        organization=org, task=task, start_date=start_date, end_date=end_date
-    )
-    baseline, target = _check_gap(mentee=mentee, competency=competency)
-    # The row lock serialises everyone pairing with this mentor: the slot count below cannot
-    # change until this transaction ends.
-    mentor = (
-        Employee.objects.select_for_update(of=("self",))
-        .select_related("user")
-        .filter(organization=org, pk=mentor_id)
-        .order_by()
-        .first()
-    )
-    if mentor is None:
-        raise ValidationError({"mentor": "Choose a mentor of this organisation."})
-    _check_mentor(mentor=mentor, mentee=mentee, competency=competency, target=target)
-    try:
-        with transaction.atomic():
-            pairing = Pairing.objects.create(
-                organization=org,
-                mentee=mentee,
-                mentor=mentor,
-                competency=competency,
-                suggestion=suggestion,
-                task=text,
-                baseline_level=baseline,
-                target_level=target,
-                start_date=start_date,
-                end_date=end_date,
-                created_by=actor,
-            )
-    except IntegrityError:  # another manager paired this gap at the same moment
-        raise ValidationError(
-            {"competency": f"{mentee.name} already has a pairing for {competency.name}."}
-        ) from None
-    audit_record(
-        organization=org,
-        actor=actor,
-        subject_type="pairing",
-        subject_id=pairing.pk,
-        action="proposed",
-        summary=f"Proposed {mentor.name} as mentor of {mentee.name} in {competency.name}",
-        changes={
-            "mentee_id": [None, mentee.pk],
-            "mentor_id": [None, mentor.pk],
-            "competency_id": [None, competency.pk],
-            "start_date": [None, start_date.isoformat()],
-            "end_date": [None, end_date.isoformat()],
-            "suggestion_id": [None, suggestion.pk if suggestion else None],
-        },
-    )
-    schedule_recompute(organization_id=org.pk, trigger=MatchRun.Trigger.AVAILABILITY)
-    # The lifecycle module builds on this one, so it is imported where it is needed.
-    from matching.pairings import pairing_notify_proposed
-
-    pairing_notify_proposed(pairing=pairing)
-    return pairing
+# --- suggestions ----------------------------------------------------------------------------
 
 
 def _locked_suggestion(suggestion: MatchSuggestion) -> MatchSuggestion:
@@ -359,13 +143,13 @@ def suggestion_accept(
     """Turn a suggestion into a proposed pairing, re-checking the mentor's capacity under lock."""
     locked = _locked_suggestion(suggestion)
     mentee = _mentee_of(locked)
-    _check_can_decide(actor=actor, mentee=mentee)
+    check_can_decide(actor=actor, mentee=mentee)
     if not locked.is_open:
         raise ValidationError({"suggestion": "This suggestion is no longer open."})
     competency = Competency.objects.get(
         organization_id=locked.organization_id, pk=locked.competency_id
     )
-    pairing = _pairing_create(
+    pairing = pairing_create(
         mentee=mentee,
         mentor_id=locked.mentor_id,
         competency=competency,
@@ -390,7 +174,7 @@ def suggestion_dismiss(
     """Set a suggestion aside; it comes back only once the mentor's level in it changes."""
     locked = _locked_suggestion(suggestion)
     mentee = _mentee_of(locked)
-    _check_can_decide(actor=actor, mentee=mentee)
+    check_can_decide(actor=actor, mentee=mentee)
     if not locked.is_open:
         raise ValidationError({"suggestion": "This suggestion is no longer open."})
     text = (reason or "").strip()
@@ -399,7 +183,7 @@ def suggestion_dismiss(
     competency = Competency.objects.get(
         organization_id=locked.organization_id, pk=locked.competency_id
     )
-    level = _effective_level(employee_id=locked.mentor_id, competency=competency)
+    level = effective_level(employee_id=locked.mentor_id, competency=competency)
     locked.status = MatchSuggestion.Status.DISMISSED
     locked.dismissed_reason = text
     locked.mentor_level = level if level is not None else locked.mentor_level
@@ -429,36 +213,6 @@ def suggestion_dismiss(
         changes={"status": ["open", "dismissed"], "reason": [None, text]},
     )
     return locked
-
-
-@transaction.atomic
-def pairing_propose(
-    *,
-    mentee: Employee,
-    mentor: Employee,
-    competency: Competency,
-    actor: Employee,
-    task: str,
-    start_date: dt.date,
-    end_date: dt.date,
-) -> Pairing:
-    """A manager pairs a report with a mentor of their choosing, with the same checks as accept."""
-    mentee = Employee.objects.select_related("organization", "user").get(
-        organization_id=mentee.organization_id, pk=mentee.pk
-    )
-    _check_can_decide(actor=actor, mentee=mentee)
-    if mentor.organization_id != mentee.organization_id:
-        raise ValidationError({"mentor": "Choose a mentor of this organisation."})
-    return _pairing_create(
-        mentee=mentee,
-        mentor_id=mentor.pk,
-        competency=competency,
-        actor=actor,
-        task=task,
-        start_date=start_date,
-        end_date=end_date,
-        suggestion=None,
-    )
 
 
 # --- match settings -------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from matching.models import MatchRun, RecomputeState
+from matching.pairings.reminders import pairings_daily
 from matching.recompute import recompute_organization
 from mentorship.models import Organization
 
@@ -79,8 +80,6 @@ def recompute_due_organizations() -> int:
 def pairings_daily_task(organization_id: int) -> dict[str, int]:
     """One organisation's daily pass: expire unanswered proposals, move pairings whose end date
     has come to review, send the reminders due. Idempotent: each reminder is claimed once."""
-    from matching.pairings import pairings_daily
-
     organization = Organization.objects.filter(pk=organization_id).first()
     if organization is None:
         return {"expired": 0, "ended": 0, "reminded": 0}

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from matching import views, views_programme
+from matching import views
+from matching.programme import views as programme_views
 
 urlpatterns = [
     path("team/mentors/", views.team_mentors, name="team_mentors"),
@@ -11,6 +12,6 @@ urlpatterns = [
     path("matching/runs/", views.match_runs, name="match_runs"),
     path("matching/runs/recompute/", views.match_recompute, name="match_recompute"),
     path("matching/settings/", views.match_settings, name="match_settings"),
-    path("programme/", views_programme.programme_overview, name="programme"),
-    path("programme/summary/", views_programme.programme_summary, name="programme_summary"),
+    path("programme/", programme_views.programme_overview, name="programme"),
+    path("programme/summary/", programme_views.programme_summary, name="programme_summary"),
 ]

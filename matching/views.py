@@ -24,6 +24,7 @@ from assessments.forms import add_service_errors
 from competencies.models import Competency
 from competencies.selectors import scale_for
 from matching import recompute, selectors, services
+from matching.access import get_rw_suggestion_for
 from matching.forms import (
     AcceptForm,
     AvailabilityForm,
@@ -32,6 +33,7 @@ from matching.forms import (
     mark_invalid,
 )
 from matching.models import MatchSuggestion
+from matching.pairings.rules import default_pairing_dates
 from mentorship.access import get_employee_for, hr_admin_required
 from mentorship.http import TenantRequest
 from mentorship.models import Employee
@@ -63,23 +65,6 @@ def _when(day: Any) -> str:
 
 
 # --- Access -------------------------------------------------------------------------------------
-
-
-def _may_decide(me: Employee, mentee: Employee) -> bool:
-    """Suggestions are the manager's tool: the mentee's manager decides, and HR admins."""
-    return me.is_hr_admin or mentee.manager_id == me.pk
-
-
-def _get_suggestion_for(request: TenantRequest, pk: int) -> MatchSuggestion:
-    """A suggestion of this organisation (else 404) about a direct report (else 403)."""
-    suggestion = selectors.suggestion_get(organization=request.organization, pk=pk)
-    if suggestion is None:
-        raise Http404("No such suggestion")
-    if not _may_decide(request.employee, suggestion.mentee):
-        raise PermissionDenied(
-            f"Only {suggestion.mentee.name}'s manager or an HR admin can decide on their mentors."
-        )
-    return suggestion
 
 
 def _reports_shown(request: TenantRequest, report: str) -> tuple[list[Employee], Employee | None]:
@@ -167,9 +152,9 @@ def _accept_ids(pk: int) -> str:
 
 @require_http_methods(["GET", "POST"])
 def suggestion_accept(request: TenantRequest, org_slug: str, pk: int) -> HttpResponse:
-    suggestion = _get_suggestion_for(request, pk)
+    suggestion = get_rw_suggestion_for(request, pk)
     if request.method == "GET":
-        start, end = services.default_pairing_dates(
+        start, end = default_pairing_dates(
             organization=request.organization, today=timezone.localdate()
         )
         form = AcceptForm(initial={"start_date": start, "end_date": end}, auto_id=_accept_ids(pk))
@@ -200,7 +185,7 @@ def suggestion_accept(request: TenantRequest, org_slug: str, pk: int) -> HttpRes
 
 @require_POST
 def suggestion_dismiss(request: TenantRequest, org_slug: str, pk: int) -> HttpResponse:
-    suggestion = _get_suggestion_for(request, pk)
+    suggestion = get_rw_suggestion_for(request, pk)
     report = request.POST.get("report", "")
     form = DismissForm(request.POST)
     form.is_valid()

@@ -14,11 +14,11 @@ org_patterns = [
     path("model/", include("competencies.urls")),
     path("", include("assessments.urls")),
     path("", include("matching.urls")),
-    path("", include("matching.urls_pairings")),
+    path("", include("matching.pairings.urls")),
     path("notifications/", include("mentorship.views_notifications")),
     path("", include("mentorship.urls_import")),
     path("", include("assessments.urls_export")),
-    path("", include("matching.urls_export")),
+    path("", include("matching.exports.urls")),
     path("settings/api-clients/", include("mentorship.urls_clients")),
 ]
 

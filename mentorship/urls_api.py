@@ -11,9 +11,9 @@ from matching.api import (
     MentorAvailabilityView,
     SuggestionViewSet,
 )
-from matching.api_export import PairingExportViewSet
-from matching.api_pairings import PairingLifecycleViewSet
-from matching.api_programme import ProgrammeView
+from matching.exports.api import PairingExportViewSet
+from matching.pairings.api import PairingLifecycleViewSet
+from matching.programme.api import ProgrammeView
 from mentorship.api import DepartmentViewSet, EmployeeViewSet
 from mentorship.api_export import PeopleExportViewSet
 

@@ -16,7 +16,6 @@ from django_scopes import scopes_disabled
 
 from assessments.models import Assessment, Rating, SkillProfile
 from competencies.models import Competency, Role, RoleRequirement
-from matching import programme
 from matching.demo import ACME, GLOBEX, SEED, plan_organisation
 from matching.models import (
     CheckIn,
@@ -27,8 +26,9 @@ from matching.models import (
     PlanItem,
     ReminderSent,
 )
-from matching.pairing_selectors import ACTION_LABELS, my_mentoring
-from matching.pairings import mentor_response_days
+from matching.pairings.rules import mentor_response_days
+from matching.pairings.selectors import ACTION_LABELS, my_mentoring
+from matching.programme import selectors as programme
 from matching.recompute import recompute_organization
 from mentorship.models import Department, Employee, Organization, User
 

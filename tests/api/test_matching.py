@@ -11,8 +11,9 @@ from django.test import Client
 from django.utils import timezone
 
 from matching.models import MatchRun, MatchSuggestion, MentorOptOut, Pairing
+from matching.pairings.services import pairing_propose
 from matching.recompute import recompute_organization
-from matching.services import pairing_propose, suggestion_dismiss
+from matching.services import suggestion_dismiss
 from mentorship import services as people_services
 from mentorship.models import AuditEntry
 from tests.api.conftest import JsonClient

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from matching import pairings as svc
 from matching.models import CheckIn, Pairing, PlanItem, Reflection
-from matching.services import pairing_propose
+from matching.pairings import services
+from matching.pairings.services import pairing_propose
 from tests.api.helpers import assert_error, ids
 from tests.matching.conftest import team  # noqa: F401  (the shared small organisation)
 
@@ -38,7 +38,7 @@ def proposed(team) -> Pairing:  # noqa: F811
 
 @pytest.fixture
 def active(team, proposed) -> Pairing:  # noqa: F811
-    return svc.pairing_accept(pairing=proposed, actor=team.sam)
+    return services.pairing_accept(pairing=proposed, actor=team.sam)
 
 
 def state(pairing: Pairing) -> str:

@@ -7,11 +7,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from matching.models import MatchSuggestion, MentorOptOut, Pairing, RecomputeState
+from matching.pairings.rules import default_pairing_dates
+from matching.pairings.services import pairing_propose
 from matching.recompute import recompute_organization
 from matching.services import (
     availability_update,
-    default_pairing_dates,
-    pairing_propose,
     suggestion_accept,
     suggestion_dismiss,
 )

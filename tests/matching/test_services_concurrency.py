@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-import matching.services as services
+import matching.pairings.services as pairing_services
 from matching.models import MatchSuggestion, Pairing
 from matching.recompute import recompute_organization
 from matching.services import suggestion_accept
@@ -37,7 +37,7 @@ def test_two_accepts_for_a_mentors_last_slot_give_one_pairing(postgres, team, mo
 
     # Widen the race: whoever passes the capacity check lingers there for the other. Without the
     # row lock both would pass it and both would pair; with it the second waits for the first.
-    real_check = services._check_mentor
+    real_check = pairing_services.check_mentor
     gate = threading.Barrier(len(races))
 
     def check_then_linger(**kwargs) -> None:
@@ -45,7 +45,7 @@ def test_two_accepts_for_a_mentors_last_slot_give_one_pairing(postgres, team, mo
         with contextlib.suppress(threading.BrokenBarrierError):
             gate.wait(timeout=1)
 
-    monkeypatch.setattr(services, "_check_mentor", check_then_linger)
+    monkeypatch.setattr(pairing_services, "check_mentor", check_then_linger)
     outcomes: list[object] = []
 
     def accept(suggestion: MatchSuggestion, actor) -> None:

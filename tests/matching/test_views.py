@@ -10,8 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from matching.models import MatchSuggestion, Pairing
+from matching.pairings.services import pairing_propose
 from matching.recompute import recompute_organization
-from matching.services import pairing_propose, suggestion_dismiss
+from matching.services import suggestion_dismiss
 from mentorship.models import AuditEntry
 from tests.factories import EmployeeFactory, RoleFactory
 from tests.matching.conftest import person, rate

@@ -30,7 +30,7 @@ from django_scopes import scope, scopes_disabled
 
 from matching.loader import fetch_columns
 from matching.models import MatchRun, MatchSuggestion, Pairing
-from matching.services import pairing_propose
+from matching.pairings.services import pairing_propose
 from matching.tasks import pairings_daily_task, recompute_organization_task
 from mentorship import rls, services
 from mentorship.models import Department, Employee, Organization

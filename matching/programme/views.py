@@ -8,8 +8,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from matching import programme
-from matching.forms_pairings import ProgrammeFilterForm
+from matching.programme import selectors
+from matching.programme.forms import ProgrammeFilterForm
 from mentorship.access import hr_admin_required
 from mentorship.http import TenantRequest
 
@@ -22,14 +22,14 @@ PAGE_SIZE = 25
 def programme_overview(request: TenantRequest, org_slug: str) -> HttpResponse:
     org = request.organization
     form = ProgrammeFilterForm(request.GET or None, organization=org)
-    pairings = programme.pairing_list(organization=org, **form.filters())
+    pairings = selectors.pairing_list(organization=org, **form.filters())
     page = Paginator(pairings, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"nav": "mentoring", "form": form, "page": page}
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, f"{TEMPLATE}#results", context)
-    months = programme.monthly(organization=org)
+    months = selectors.monthly(organization=org)
     context.update(
-        headline=programme.headline(organization=org),
+        headline=selectors.headline(organization=org),
         months=months,
         chart=[
             {
@@ -40,8 +40,8 @@ def programme_overview(request: TenantRequest, org_slug: str) -> HttpResponse:
             }
             for m in months
         ],
-        competencies=programme.by_competency(organization=org),
-        flows=programme.department_flows(organization=org),
+        competencies=selectors.by_competency(organization=org),
+        flows=selectors.department_flows(organization=org),
     )
     return render(request, TEMPLATE, context)
 
@@ -52,5 +52,5 @@ def programme_summary(request: TenantRequest, org_slug: str) -> HttpResponse:
     """HR's home page card, loaded there with htmx; a plain visit goes to the full page."""
     if not request.htmx:
         return redirect("programme", org_slug=org_slug)
-    headline = programme.headline(organization=request.organization)
+    headline = selectors.headline(organization=request.organization)
     return render(request, "matching/programme_card.html", {"h": headline})

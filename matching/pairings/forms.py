@@ -1,4 +1,4 @@
-"""Forms of the pairing pages. They parse input; matching.pairings holds the rules and messages."""
+"""Forms of the pairing pages. They parse input; matching.pairings.rules holds the rules and messages."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from django.db.models import QuerySet
 from assessments.models import Rating
 from competencies.models import Competency
 from matching.forms import DateInput, mark_invalid
-from matching.models import Pairing
-from matching.pairings import (
+from matching.pairings.rules import (
     CHECK_IN_NOTES_MAX,
     COHORT_NAME_MAX,
     FEEDBACK_MAX,
@@ -19,11 +18,10 @@ from matching.pairings import (
     PLAN_TEXT_MAX,
     REASON_MAX,
     REFLECTION_MAX,
+    TASK_MAX_LENGTH,
     CheckInInput,
 )
-from matching.services import TASK_MAX_LENGTH
-from mentorship.forms import StyledForm
-from mentorship.models import Department, Employee, Organization
+from mentorship.models import Employee
 
 __all__ = [
     "CheckInForm",
@@ -31,7 +29,6 @@ __all__ = [
     "ExtendForm",
     "LevelForm",
     "PlanItemForm",
-    "ProgrammeFilterForm",
     "ReasonForm",
     "ReflectionForm",
     "ThankForm",
@@ -267,55 +264,3 @@ class CohortForm(forms.Form):
         self.fields["mentor"].queryset = mentors  # type: ignore[attr-defined]
         self.fields["mentees"].queryset = mentees  # type: ignore[attr-defined]
         self.fields["competency"].queryset = competencies  # type: ignore[attr-defined]
-
-
-class ProgrammeFilterForm(StyledForm):
-    """Filters of HR's list of every pairing; invalid values are ignored rather than refused."""
-
-    q = forms.CharField(label="Search", required=False, max_length=200)
-    state = forms.ChoiceField(
-        label="State", required=False, choices=[("", "Any state"), *Pairing.State.choices]
-    )
-    competency: forms.ModelChoiceField[Competency] = forms.ModelChoiceField(
-        label="Competency",
-        queryset=Competency.objects.none(),
-        required=False,
-        empty_label="Any competency",
-    )
-    department: forms.ModelChoiceField[Department] = forms.ModelChoiceField(
-        label="Department",
-        queryset=Department.objects.none(),
-        required=False,
-        empty_label="Any department",
-    )
-    stalled = forms.BooleanField(label="Reviews waiting over a week", required=False)
-
-    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        fields: Any = self.fields
-        fields["competency"].queryset = Competency.objects.filter(
-            organization=organization
-        ).order_by("name")
-        fields["department"].queryset = Department.objects.filter(
-            organization=organization
-        ).order_by("name")
-
-    def filters(self) -> dict[str, Any]:
-        """Keyword arguments for `programme.pairing_list`."""
-        data: dict[str, Any] = {}
-        if self.is_bound:
-            self.is_valid()
-            data = self.cleaned_data
-        competency = data.get("competency")
-        department = data.get("department")
-        return {
-            "search": data.get("q") or "",
-            "state": data.get("state") or "",
-            "competency_id": competency.pk if competency else None,
-            "department_id": department.pk if department else None,
-            "stalled": bool(data.get("stalled")),
-        }
-
-    @property
-    def is_filtered(self) -> bool:
-        return any(self.filters().values())

@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from assessments.models import Assessment, Rating, SkillProfile
 from assessments.services import assessment_start, rating_set
-from matching import pairings as svc
 from matching.models import (
     CheckIn,
     MatchSuggestion,
@@ -25,8 +24,9 @@ from matching.models import (
     PlanItem,
     Reflection,
 )
+from matching.pairings import checkins, leavers, plan_items, rules, services
+from matching.pairings.services import pairing_propose
 from matching.recompute import recompute_organization
-from matching.services import pairing_propose
 from mentorship.models import AuditEntry, Notification
 from tests.factories import EmployeeFactory, LevelBehaviourFactory
 
@@ -54,17 +54,19 @@ def proposed(team) -> Pairing:
 
 @pytest.fixture
 def active(team, proposed) -> Pairing:
-    return svc.pairing_accept(pairing=proposed, actor=team.sam)
+    return services.pairing_accept(pairing=proposed, actor=team.sam)
 
 
 @pytest.fixture
 def in_review(team, active) -> Pairing:
-    return svc.pairing_finish(pairing=active, actor=team.sam, reason="Task shipped early")
+    return services.pairing_finish(pairing=active, actor=team.sam, reason="Task shipped early")
 
 
 @pytest.fixture
 def reassessed(team, in_review) -> Pairing:
-    return svc.pairing_reassess(pairing=in_review, actor=team.emma, level=4, evidence="Shipped")
+    return services.pairing_reassess(
+        pairing=in_review, actor=team.emma, level=4, evidence="Shipped"
+    )
 
 
 def fresh(pairing: Pairing) -> Pairing:
@@ -93,7 +95,7 @@ def test_mentor_accepts_and_the_plan_is_seeded_from_the_target_behaviours(team, 
         level=4,
         description="- Designs modules others can extend\n- Reviews code for correctness",
     )
-    pairing = svc.pairing_accept(pairing=proposed, actor=team.sam)
+    pairing = services.pairing_accept(pairing=proposed, actor=team.sam)
 
     assert fresh(pairing).state == State.ACTIVE
     assert fresh(pairing).accepted_at is not None
@@ -114,7 +116,7 @@ def test_mentor_accepts_and_the_plan_is_seeded_from_the_target_behaviours(team, 
 
 
 def test_without_behaviours_the_plan_uses_the_scale_level_description(team, proposed) -> None:
-    svc.pairing_accept(pairing=proposed, actor=team.sam)
+    services.pairing_accept(pairing=proposed, actor=team.sam)
 
     items = list(PlanItem.objects.filter(pairing=proposed))
     assert len(items) == 1
@@ -125,19 +127,19 @@ def test_without_behaviours_the_plan_uses_the_scale_level_description(team, prop
 @pytest.mark.parametrize("who", ["emma", "mark", "sally", "pat"])
 def test_only_the_mentor_can_accept(team, proposed, who) -> None:
     with pytest.raises(PermissionDenied, match="Only the mentor"):
-        svc.pairing_accept(pairing=proposed, actor=getattr(team, who))
+        services.pairing_accept(pairing=proposed, actor=getattr(team, who))
     assert fresh(proposed).state == State.PROPOSED
     assert not PairingEvent.objects.exists()
 
 
 def test_hr_admin_cannot_accept_for_the_mentor(team, proposed, hr) -> None:
     with pytest.raises(PermissionDenied):
-        svc.pairing_accept(pairing=proposed, actor=hr)
+        services.pairing_accept(pairing=proposed, actor=hr)
 
 
 def test_accepting_twice_is_a_clear_error(team, active) -> None:
     with pytest.raises(ValidationError) as exc:
-        svc.pairing_accept(pairing=active, actor=team.sam)
+        services.pairing_accept(pairing=active, actor=team.sam)
     assert message(exc) == "This pairing is active; it can no longer be accepted."
     assert PlanItem.objects.filter(pairing=active).count() == 1
 
@@ -145,17 +147,17 @@ def test_accepting_twice_is_a_clear_error(team, active) -> None:
 def test_accepting_after_the_response_window_is_refused(team, proposed) -> None:
     later = timezone.now() + dt.timedelta(days=5, minutes=1)
     with time_machine.travel(later), pytest.raises(ValidationError, match="expired"):
-        svc.pairing_accept(pairing=proposed, actor=team.sam)
+        services.pairing_accept(pairing=proposed, actor=team.sam)
     assert fresh(proposed).state == State.PROPOSED
 
 
 def test_mentor_declines_with_a_reason_and_the_slot_frees(team, proposed) -> None:
     with pytest.raises(ValidationError) as exc:
-        svc.pairing_decline(pairing=proposed, actor=team.sam, reason="  ")
+        services.pairing_decline(pairing=proposed, actor=team.sam, reason="  ")
     assert "reason" in exc.value.message_dict
     assert fresh(proposed).state == State.PROPOSED
 
-    svc.pairing_decline(pairing=proposed, actor=team.sam, reason="On leave in May")
+    services.pairing_decline(pairing=proposed, actor=team.sam, reason="On leave in May")
 
     assert fresh(proposed).state == State.DECLINED
     assert PairingEvent.objects.get(pairing=proposed).reason == "On leave in May"
@@ -167,12 +169,12 @@ def test_mentor_declines_with_a_reason_and_the_slot_frees(team, proposed) -> Non
 
 def test_only_the_mentor_declines(team, proposed) -> None:
     with pytest.raises(PermissionDenied):
-        svc.pairing_decline(pairing=proposed, actor=team.mark, reason="No")
+        services.pairing_decline(pairing=proposed, actor=team.mark, reason="No")
 
 
 def test_declining_an_active_pairing_is_refused(team, active) -> None:
     with pytest.raises(ValidationError, match="it can no longer be declined"):
-        svc.pairing_decline(pairing=active, actor=team.sam, reason="Busy")
+        services.pairing_decline(pairing=active, actor=team.sam, reason="Busy")
 
 
 def test_unanswered_proposals_expire_after_the_window_once(team) -> None:
@@ -180,10 +182,10 @@ def test_unanswered_proposals_expire_after_the_window_once(team) -> None:
     with time_machine.travel(start, tick=False):
         pairing = propose(team)
     with time_machine.travel(start + dt.timedelta(days=4, hours=23), tick=False):
-        assert svc.pairings_expire_due(organization=team.org) == 0
+        assert services.pairings_expire_due(organization=team.org) == 0
     with time_machine.travel(start + dt.timedelta(days=5), tick=False):
-        assert svc.pairings_expire_due(organization=team.org) == 1
-        assert svc.pairings_expire_due(organization=team.org) == 0
+        assert services.pairings_expire_due(organization=team.org) == 1
+        assert services.pairings_expire_due(organization=team.org) == 0
 
     assert fresh(pairing).state == State.EXPIRED
     assert events(pairing) == [("expired", "proposed", "expired")]
@@ -199,7 +201,7 @@ def test_the_response_window_comes_from_the_match_settings(team) -> None:
     with time_machine.travel(start, tick=False):
         propose(team)
     with time_machine.travel(start + dt.timedelta(days=2), tick=False):
-        assert svc.pairings_expire_due(organization=team.org) == 1
+        assert services.pairings_expire_due(organization=team.org) == 1
 
 
 # --- Finish, end date, cancel, extend -------------------------------------------------------------
@@ -207,7 +209,7 @@ def test_the_response_window_comes_from_the_match_settings(team) -> None:
 
 @pytest.mark.parametrize("who", ["sam", "emma"])
 def test_mentor_or_mentee_finish_early(team, active, who) -> None:
-    svc.pairing_finish(pairing=active, actor=getattr(team, who))
+    services.pairing_finish(pairing=active, actor=getattr(team, who))
 
     pairing = fresh(active)
     assert pairing.state == State.AWAITING_REVIEW
@@ -220,21 +222,21 @@ def test_mentor_or_mentee_finish_early(team, active, who) -> None:
 
 def test_the_manager_cannot_finish_for_the_pair(team, active) -> None:
     with pytest.raises(PermissionDenied):
-        svc.pairing_finish(pairing=active, actor=team.mark)
+        services.pairing_finish(pairing=active, actor=team.mark)
     assert fresh(active).state == State.ACTIVE
 
 
 def test_a_proposed_pairing_cannot_be_finished_yet(team, proposed) -> None:
     with pytest.raises(ValidationError) as exc:
-        svc.pairing_finish(pairing=proposed, actor=team.sam)
+        services.pairing_finish(pairing=proposed, actor=team.sam)
     assert message(exc) == "This pairing is proposed; it cannot be finished yet."
 
 
 def test_pairings_whose_end_date_came_go_to_review(team, active) -> None:
     end = active.end_date
-    assert svc.pairings_end_due(organization=team.org, today=end - dt.timedelta(days=1)) == 0
-    assert svc.pairings_end_due(organization=team.org, today=end) == 1
-    assert svc.pairings_end_due(organization=team.org, today=end) == 0
+    assert services.pairings_end_due(organization=team.org, today=end - dt.timedelta(days=1)) == 0
+    assert services.pairings_end_due(organization=team.org, today=end) == 1
+    assert services.pairings_end_due(organization=team.org, today=end) == 0
 
     pairing = fresh(active)
     assert pairing.state == State.AWAITING_REVIEW
@@ -243,7 +245,7 @@ def test_pairings_whose_end_date_came_go_to_review(team, active) -> None:
 
 @pytest.mark.parametrize("who", ["sam", "emma", "mark"])
 def test_either_party_or_the_mentees_manager_cancel_with_a_reason(team, active, who) -> None:
-    svc.pairing_cancel(pairing=active, actor=getattr(team, who), reason="Project cancelled")
+    services.pairing_cancel(pairing=active, actor=getattr(team, who), reason="Project cancelled")
 
     pairing = fresh(active)
     assert pairing.state == State.CANCELLED
@@ -253,44 +255,46 @@ def test_either_party_or_the_mentees_manager_cancel_with_a_reason(team, active, 
 
 
 def test_a_proposal_can_be_cancelled(team, proposed) -> None:
-    svc.pairing_cancel(pairing=proposed, actor=team.mark, reason="Wrong competency")
+    services.pairing_cancel(pairing=proposed, actor=team.mark, reason="Wrong competency")
     assert fresh(proposed).state == State.CANCELLED
 
 
 @pytest.mark.parametrize("who", ["sally", "pat"])
 def test_colleagues_cannot_cancel(team, active, who) -> None:
     with pytest.raises(PermissionDenied):
-        svc.pairing_cancel(pairing=active, actor=getattr(team, who), reason="Because")
+        services.pairing_cancel(pairing=active, actor=getattr(team, who), reason="Because")
     assert fresh(active).state == State.ACTIVE
 
 
 def test_hr_cannot_cancel_someone_elses_pairing(team, active, hr) -> None:
     with pytest.raises(PermissionDenied):
-        svc.pairing_cancel(pairing=active, actor=hr, reason="Because")
+        services.pairing_cancel(pairing=active, actor=hr, reason="Because")
 
 
 def test_cancelling_needs_a_reason(team, active) -> None:
     with pytest.raises(ValidationError) as exc:
-        svc.pairing_cancel(pairing=active, actor=team.emma, reason="")
+        services.pairing_cancel(pairing=active, actor=team.emma, reason="")
     assert "reason" in exc.value.message_dict
     assert fresh(active).state == State.ACTIVE
 
 
 def test_a_completed_pairing_can_no_longer_be_cancelled(team, reassessed) -> None:
-    svc.pairing_confirm(pairing=reassessed, actor=team.mark, level=4)
+    services.pairing_confirm(pairing=reassessed, actor=team.mark, level=4)
     with pytest.raises(ValidationError) as exc:
-        svc.pairing_cancel(pairing=reassessed, actor=team.mark, reason="Oops")
+        services.pairing_cancel(pairing=reassessed, actor=team.mark, reason="Oops")
     assert message(exc) == "This pairing is completed; it can no longer be cancelled."
 
 
 def test_a_pairing_in_review_can_no_longer_be_cancelled(team, in_review) -> None:
     with pytest.raises(ValidationError, match="awaiting review; it can no longer be cancelled"):
-        svc.pairing_cancel(pairing=in_review, actor=team.emma, reason="Oops")
+        services.pairing_cancel(pairing=in_review, actor=team.emma, reason="Oops")
 
 
 def test_extend_once_with_a_reason_within_the_maximum(team, active) -> None:
     new_end = active.end_date + dt.timedelta(weeks=2)
-    svc.pairing_extend(pairing=active, actor=team.emma, end_date=new_end, reason="Launch slipped")
+    services.pairing_extend(
+        pairing=active, actor=team.emma, end_date=new_end, reason="Launch slipped"
+    )
 
     pairing = fresh(active)
     assert pairing.end_date == new_end
@@ -299,7 +303,7 @@ def test_extend_once_with_a_reason_within_the_maximum(team, active) -> None:
     assert events(pairing)[-1] == ("extended", "active", "active")
 
     with pytest.raises(ValidationError, match="already extended once"):
-        svc.pairing_extend(
+        services.pairing_extend(
             pairing=pairing,
             actor=team.emma,
             end_date=new_end + dt.timedelta(days=1),
@@ -311,7 +315,7 @@ def test_extend_once_with_a_reason_within_the_maximum(team, active) -> None:
 def test_an_extension_past_the_maximum_length_is_refused(team, active) -> None:
     too_late = active.start_date + dt.timedelta(weeks=team.org.max_pairing_weeks, days=1)
     with pytest.raises(ValidationError) as exc:
-        svc.pairing_extend(pairing=active, actor=team.sam, end_date=too_late, reason="More")
+        services.pairing_extend(pairing=active, actor=team.sam, end_date=too_late, reason="More")
     assert "at most 12 weeks" in exc.value.message_dict["end_date"][0]
     assert fresh(active).end_date == active.end_date
     assert fresh(active).original_end_date is None
@@ -319,13 +323,13 @@ def test_an_extension_past_the_maximum_length_is_refused(team, active) -> None:
 
 def test_an_extension_must_end_after_the_current_end(team, active) -> None:
     with pytest.raises(ValidationError) as exc:
-        svc.pairing_extend(pairing=active, actor=team.sam, end_date=active.end_date, reason="")
+        services.pairing_extend(pairing=active, actor=team.sam, end_date=active.end_date, reason="")
     assert set(exc.value.message_dict) == {"end_date", "reason"}
 
 
 def test_colleagues_cannot_extend(team, active) -> None:
     with pytest.raises(PermissionDenied):
-        svc.pairing_extend(
+        services.pairing_extend(
             pairing=active,
             actor=team.sally,
             end_date=active.end_date + dt.timedelta(days=7),
@@ -335,7 +339,7 @@ def test_colleagues_cannot_extend(team, active) -> None:
 
 def test_a_proposal_cannot_be_extended_yet(team, proposed) -> None:
     with pytest.raises(ValidationError, match="cannot be extended yet"):
-        svc.pairing_extend(
+        services.pairing_extend(
             pairing=proposed,
             actor=team.sam,
             end_date=proposed.end_date + dt.timedelta(days=7),
@@ -351,7 +355,7 @@ def test_the_mentee_reassesses_that_one_competency(team, in_review) -> None:
     draft = assessment_start(subject=team.emma, assessor=team.emma, kind="self")
     rating_set(assessment=draft, actor=team.emma, competency=team.writing, level=2)
 
-    svc.pairing_reassess(pairing=in_review, actor=team.emma, level=4, evidence="Shipped it")
+    services.pairing_reassess(pairing=in_review, actor=team.emma, level=4, evidence="Shipped it")
 
     pairing = fresh(in_review)
     assert (pairing.state, pairing.reassessed_level) == (State.AWAITING_REVIEW, 4)
@@ -366,18 +370,18 @@ def test_the_mentee_reassesses_that_one_competency(team, in_review) -> None:
 
 def test_only_the_mentee_reassesses_and_only_in_review(team, active, in_review) -> None:
     with pytest.raises(PermissionDenied):
-        svc.pairing_reassess(pairing=in_review, actor=team.sam, level=4)
+        services.pairing_reassess(pairing=in_review, actor=team.sam, level=4)
 
 
 def test_reassessing_an_active_pairing_is_not_yet_possible(team, active) -> None:
     with pytest.raises(ValidationError, match="cannot be re-assessed yet"):
-        svc.pairing_reassess(pairing=active, actor=team.emma, level=4)
+        services.pairing_reassess(pairing=active, actor=team.emma, level=4)
     assert not Assessment.objects.filter(focus_competency__isnull=False).exists()
 
 
 def test_a_level_outside_the_scale_is_refused(team, in_review) -> None:
     with pytest.raises(ValidationError) as exc:
-        svc.pairing_reassess(pairing=in_review, actor=team.emma, level=9)
+        services.pairing_reassess(pairing=in_review, actor=team.emma, level=9)
     assert "outside" in exc.value.message_dict["level"][0]
     assert fresh(in_review).reassessed_at is None
     assert not Assessment.objects.filter(focus_competency__isnull=False).exists()
@@ -385,7 +389,7 @@ def test_a_level_outside_the_scale_is_refused(team, in_review) -> None:
 
 def test_reassessing_twice_is_refused(team, reassessed) -> None:
     with pytest.raises(ValidationError, match="already re-assessed"):
-        svc.pairing_reassess(pairing=reassessed, actor=team.emma, level=5)
+        services.pairing_reassess(pairing=reassessed, actor=team.emma, level=5)
 
 
 def test_the_manager_confirms_and_the_outcome_is_achieved(team, reassessed) -> None:
@@ -393,7 +397,7 @@ def test_the_manager_confirms_and_the_outcome_is_achieved(team, reassessed) -> N
     profile.first_gap_seen_at = timezone.now() - dt.timedelta(days=40)
     profile.save(update_fields=["first_gap_seen_at"])
 
-    svc.pairing_confirm(pairing=reassessed, actor=team.mark, level=4, evidence="Reviewed")
+    services.pairing_confirm(pairing=reassessed, actor=team.mark, level=4, evidence="Reviewed")
 
     pairing = fresh(reassessed)
     assert pairing.state == State.COMPLETED
@@ -414,7 +418,7 @@ def test_the_manager_confirms_and_the_outcome_is_achieved(team, reassessed) -> N
 
 
 def test_a_level_below_the_target_is_not_achieved(team, reassessed) -> None:
-    svc.pairing_confirm(pairing=reassessed, actor=team.mark, level=3)
+    services.pairing_confirm(pairing=reassessed, actor=team.mark, level=3)
 
     pairing = fresh(reassessed)
     assert pairing.outcome == Pairing.Outcome.NOT_ACHIEVED
@@ -425,29 +429,29 @@ def test_a_level_below_the_target_is_not_achieved(team, reassessed) -> None:
 @pytest.mark.parametrize("who", ["emma", "sam", "sally"])
 def test_only_the_mentees_manager_confirms(team, reassessed, who) -> None:
     with pytest.raises(PermissionDenied, match="Only Emma Stone's manager can confirm"):
-        svc.pairing_confirm(pairing=reassessed, actor=getattr(team, who), level=4)
+        services.pairing_confirm(pairing=reassessed, actor=getattr(team, who), level=4)
     assert fresh(reassessed).state == State.AWAITING_REVIEW
     assert not Assessment.objects.filter(kind="manager", focus_competency__isnull=False).exists()
 
 
 def test_hr_cannot_confirm_for_the_manager(team, reassessed, hr) -> None:
     with pytest.raises(PermissionDenied):
-        svc.pairing_confirm(pairing=reassessed, actor=hr, level=4)
+        services.pairing_confirm(pairing=reassessed, actor=hr, level=4)
 
 
 def test_confirming_before_the_reassessment_is_refused(team, in_review) -> None:
     with pytest.raises(ValidationError, match="Wait for"):
-        svc.pairing_confirm(pairing=in_review, actor=team.mark, level=4)
+        services.pairing_confirm(pairing=in_review, actor=team.mark, level=4)
 
 
 def test_confirming_an_active_pairing_is_not_yet_possible(team, active) -> None:
     with pytest.raises(ValidationError, match="cannot be confirmed yet"):
-        svc.pairing_confirm(pairing=active, actor=team.mark, level=4)
+        services.pairing_confirm(pairing=active, actor=team.mark, level=4)
 
 
 def test_after_confirmation_the_recompute_drops_the_gaps_suggestions(team, reassessed) -> None:
     recompute_organization(organization_id=team.org.pk, trigger="manual")
-    svc.pairing_confirm(pairing=reassessed, actor=team.mark, level=4)
+    services.pairing_confirm(pairing=reassessed, actor=team.mark, level=4)
     recompute_organization(organization_id=team.org.pk, trigger="manual")
 
     assert not MatchSuggestion.objects.filter(
@@ -461,14 +465,14 @@ def test_after_confirmation_the_recompute_drops_the_gaps_suggestions(team, reass
 
 def test_the_mentee_thanks_the_mentor_once_complete(team, reassessed) -> None:
     with pytest.raises(ValidationError, match="cannot be thanked yet"):
-        svc.pairing_thank(pairing=reassessed, actor=team.emma, note="Thanks!")
-    svc.pairing_confirm(pairing=reassessed, actor=team.mark, level=4)
+        services.pairing_thank(pairing=reassessed, actor=team.emma, note="Thanks!")
+    services.pairing_confirm(pairing=reassessed, actor=team.mark, level=4)
     with pytest.raises(PermissionDenied):
-        svc.pairing_thank(pairing=reassessed, actor=team.mark, note="Thanks!")
+        services.pairing_thank(pairing=reassessed, actor=team.mark, note="Thanks!")
     with pytest.raises(ValidationError):
-        svc.pairing_thank(pairing=reassessed, actor=team.emma, note="   ")
+        services.pairing_thank(pairing=reassessed, actor=team.emma, note="   ")
 
-    svc.pairing_thank(pairing=reassessed, actor=team.emma, note="Thank you, Sam!")
+    services.pairing_thank(pairing=reassessed, actor=team.emma, note="Thank you, Sam!")
 
     assert fresh(reassessed).thank_you_note == "Thank you, Sam!"
     assert Notification.objects.filter(recipient=team.sam, kind="pairing_thanked").exists()
@@ -478,61 +482,61 @@ def test_the_mentee_thanks_the_mentor_once_complete(team, reassessed) -> None:
 
 
 def test_the_pair_edit_the_plan(team, active) -> None:
-    item = svc.plan_item_add(pairing=active, actor=team.emma, text="Pair on one code review")
-    svc.plan_item_update(item=item, actor=team.sam, text="Pair on two code reviews")
+    item = plan_items.plan_item_add(pairing=active, actor=team.emma, text="Pair on one code review")
+    plan_items.plan_item_update(item=item, actor=team.sam, text="Pair on two code reviews")
     assert PlanItem.objects.get(pk=item.pk).text == "Pair on two code reviews"
-    svc.plan_item_remove(item=item, actor=team.emma)
+    plan_items.plan_item_remove(item=item, actor=team.emma)
     assert not PlanItem.objects.filter(pk=item.pk).exists()
 
 
 def test_the_manager_cannot_edit_the_plan(team, active) -> None:
     with pytest.raises(PermissionDenied):
-        svc.plan_item_add(pairing=active, actor=team.mark, text="Do more")
+        plan_items.plan_item_add(pairing=active, actor=team.mark, text="Do more")
 
 
 def test_an_empty_plan_item_is_refused(team, active) -> None:
     with pytest.raises(ValidationError) as exc:
-        svc.plan_item_add(pairing=active, actor=team.emma, text=" ")
+        plan_items.plan_item_add(pairing=active, actor=team.emma, text=" ")
     assert "text" in exc.value.message_dict
 
 
 def test_the_plan_cannot_change_once_in_review(team, in_review) -> None:
     with pytest.raises(ValidationError, match="its plan can no longer be changed"):
-        svc.plan_item_add(pairing=in_review, actor=team.emma, text="One more")
+        plan_items.plan_item_add(pairing=in_review, actor=team.emma, text="One more")
 
 
 def test_the_mentee_ticks_and_the_mentor_confirms(team, active) -> None:
     item = PlanItem.objects.get(pairing=active)
     with pytest.raises(ValidationError, match="not ticked"):
-        svc.plan_item_confirm(item=item, actor=team.sam)
+        plan_items.plan_item_confirm(item=item, actor=team.sam)
     with pytest.raises(PermissionDenied):
-        svc.plan_item_tick(item=item, actor=team.sam, done=True)
+        plan_items.plan_item_tick(item=item, actor=team.sam, done=True)
 
-    svc.plan_item_tick(item=item, actor=team.emma, done=True)
+    plan_items.plan_item_tick(item=item, actor=team.emma, done=True)
     with pytest.raises(PermissionDenied):
-        svc.plan_item_confirm(item=item, actor=team.emma)
-    svc.plan_item_confirm(item=item, actor=team.sam)
+        plan_items.plan_item_confirm(item=item, actor=team.emma)
+    plan_items.plan_item_confirm(item=item, actor=team.sam)
 
     item.refresh_from_db()
     assert item.is_done and item.is_confirmed
-    svc.plan_item_tick(item=item, actor=team.emma, done=False)
+    plan_items.plan_item_tick(item=item, actor=team.emma, done=False)
     item.refresh_from_db()
     assert not item.is_done and not item.is_confirmed
 
 
 def test_an_item_of_another_pairing_is_not_found(team, active) -> None:
     other = propose(team, competency=team.writing)
-    svc.pairing_accept(pairing=other, actor=team.sam)
+    services.pairing_accept(pairing=other, actor=team.sam)
     item = PlanItem.objects.get(pairing=other)
     item.pairing = active  # a forged reference
     with pytest.raises(ValidationError, match="no longer exists"):
-        svc.plan_item_tick(item=item, actor=team.emma, done=True)
+        plan_items.plan_item_tick(item=item, actor=team.emma, done=True)
 
 
 # --- Check-ins and reflections --------------------------------------------------------------------
 
 
-def check_in(**overrides) -> svc.CheckInInput:
+def check_in(**overrides) -> rules.CheckInInput:
     values = {
         "date": timezone.localdate(),
         "notes": "Walked through the export",
@@ -542,12 +546,12 @@ def check_in(**overrides) -> svc.CheckInInput:
         "next_check_in": timezone.localdate() + dt.timedelta(days=7),
     }
     values.update(overrides)
-    return svc.CheckInInput(**values)
+    return rules.CheckInInput(**values)
 
 
 @pytest.mark.parametrize("who", ["sam", "emma"])
 def test_either_party_logs_a_check_in(team, active, who) -> None:
-    created = svc.check_in_add(pairing=active, actor=getattr(team, who), data=check_in())
+    created = checkins.check_in_add(pairing=active, actor=getattr(team, who), data=check_in())
 
     assert created.went_well == "Clear tests first"
     other = team.emma if who == "sam" else team.sam
@@ -556,7 +560,7 @@ def test_either_party_logs_a_check_in(team, active, who) -> None:
 
 def test_the_manager_does_not_log_check_ins(team, active) -> None:
     with pytest.raises(PermissionDenied):
-        svc.check_in_add(pairing=active, actor=team.mark, data=check_in())
+        checkins.check_in_add(pairing=active, actor=team.mark, data=check_in())
 
 
 @pytest.mark.parametrize(
@@ -571,7 +575,7 @@ def test_the_manager_does_not_log_check_ins(team, active) -> None:
 )
 def test_bad_check_ins_are_refused(team, active, overrides, field) -> None:
     with pytest.raises(ValidationError) as exc:
-        svc.check_in_add(pairing=active, actor=team.sam, data=check_in(**overrides))
+        checkins.check_in_add(pairing=active, actor=team.sam, data=check_in(**overrides))
     assert field in exc.value.message_dict
     assert not CheckIn.objects.exists()
 
@@ -579,7 +583,7 @@ def test_bad_check_ins_are_refused(team, active, overrides, field) -> None:
 def test_the_next_check_in_falls_between_this_one_and_the_pairings_end(team, active) -> None:
     end = active.end_date
     with pytest.raises(ValidationError) as exc:
-        svc.check_in_add(
+        checkins.check_in_add(
             pairing=active, actor=team.sam, data=check_in(next_check_in=end + dt.timedelta(days=1))
         )
     assert exc.value.message_dict == {
@@ -589,23 +593,25 @@ def test_the_next_check_in_falls_between_this_one_and_the_pairings_end(team, act
     }
     before = timezone.localdate() - dt.timedelta(days=1)
     with pytest.raises(ValidationError) as exc:
-        svc.check_in_add(pairing=active, actor=team.sam, data=check_in(next_check_in=before))
+        checkins.check_in_add(pairing=active, actor=team.sam, data=check_in(next_check_in=before))
     assert exc.value.message_dict == {
         "next_check_in": ["The next check-in must be after this one."]
     }
     assert not CheckIn.objects.exists()
 
-    created = svc.check_in_add(pairing=active, actor=team.sam, data=check_in(next_check_in=end))
+    created = checkins.check_in_add(
+        pairing=active, actor=team.sam, data=check_in(next_check_in=end)
+    )
     assert created.next_check_in == end
 
 
 def test_no_check_in_on_a_proposal(team, proposed) -> None:
     with pytest.raises(ValidationError, match="check-ins cannot be logged yet"):
-        svc.check_in_add(pairing=proposed, actor=team.sam, data=check_in())
+        checkins.check_in_add(pairing=proposed, actor=team.sam, data=check_in())
 
 
 def test_reflections_are_private_until_shared(team, active) -> None:
-    reflection = svc.reflection_add(
+    reflection = checkins.reflection_add(
         pairing=active,
         actor=team.emma,
         what_i_did="Wrote the tests first",
@@ -615,19 +621,19 @@ def test_reflections_are_private_until_shared(team, active) -> None:
     assert not reflection.shared_with_mentor
     assert not Notification.objects.filter(recipient=team.sam, kind="reflection_shared").exists()
 
-    svc.reflection_share(reflection=reflection, actor=team.emma, shared=True)
+    checkins.reflection_share(reflection=reflection, actor=team.emma, shared=True)
 
     assert Reflection.objects.get(pk=reflection.pk).shared_with_mentor
     assert Notification.objects.filter(recipient=team.sam, kind="reflection_shared").exists()
     with pytest.raises(PermissionDenied):
-        svc.reflection_share(reflection=reflection, actor=team.sam, shared=False)
+        checkins.reflection_share(reflection=reflection, actor=team.sam, shared=False)
 
 
 def test_only_the_mentee_reflects(team, active) -> None:
     with pytest.raises(PermissionDenied):
-        svc.reflection_add(pairing=active, actor=team.sam, what_i_did="Something")
+        checkins.reflection_add(pairing=active, actor=team.sam, what_i_did="Something")
     with pytest.raises(ValidationError) as exc:
-        svc.reflection_add(pairing=active, actor=team.emma, what_i_did="")
+        checkins.reflection_add(pairing=active, actor=team.emma, what_i_did="")
     assert "what_i_did" in exc.value.message_dict
 
 
@@ -639,9 +645,9 @@ def test_someone_leaving_cancels_proposals_and_flags_running_pairings(
 ) -> None:
     from mentorship import services as people
 
-    monkeypatch.setattr(people, "employee_deactivated_hooks", [svc.on_employees_deactivated])
+    monkeypatch.setattr(people, "employee_deactivated_hooks", [leavers.on_employees_deactivated])
     running = propose(team, competency=team.writing)
-    svc.pairing_accept(pairing=running, actor=team.sam)
+    services.pairing_accept(pairing=running, actor=team.sam)
 
     people.employee_deactivate(employee=team.sam, actor=None)
 
@@ -663,14 +669,14 @@ def test_a_mentee_leaving_flags_their_manager(team, active) -> None:
     other_manager = EmployeeFactory(organization=team.org)
     team.emma.manager = other_manager
     team.emma.save(update_fields=["manager"])
-    svc.on_employees_deactivated(organization=team.org, employee_ids=[team.emma.pk], actor=None)
+    leavers.on_employees_deactivated(organization=team.org, employee_ids=[team.emma.pk], actor=None)
     assert Notification.objects.filter(recipient=other_manager, kind="pairing_flagged").exists()
 
 
 def test_a_mentor_leaving_flags_the_mentee_when_nobody_manages_them(team, active) -> None:
     team.emma.manager = None
     team.emma.save(update_fields=["manager"])
-    svc.on_employees_deactivated(organization=team.org, employee_ids=[team.sam.pk], actor=None)
+    leavers.on_employees_deactivated(organization=team.org, employee_ids=[team.sam.pk], actor=None)
     flag = Notification.objects.get(kind="pairing_flagged")
     assert flag.recipient == team.emma
     assert "Sam Test left the organisation" in flag.message

@@ -7,7 +7,7 @@ from typing import Any
 
 from rest_framework.request import Request
 
-from matching import exports
+from matching.exports import builders
 from mentorship.api_export import CSVExportViewSet, csv_download_schema
 
 
@@ -15,12 +15,12 @@ class PairingExportViewSet(CSVExportViewSet):
     export_name = "pairings"
 
     def rows(self) -> Iterable[Sequence[object]]:
-        return exports.pairing_rows(organization=self.organization)
+        return builders.pairing_rows(organization=self.organization)
 
     @csv_download_schema(
         "pairings",
         "Every pairing of the organisation, newest first, one row each: "
-        f"{', '.join(exports.PAIRING_COLUMNS)}.",
+        f"{', '.join(builders.PAIRING_COLUMNS)}.",
     )
     def download(self, request: Request) -> Any:
         return super().download(request)

@@ -19,10 +19,9 @@ from django.utils import timezone
 
 from assessments.models import Assessment, SkillProfile
 from assessments.services import assessment_submit_focused
-from matching import pairing_selectors as selectors
-from matching import pairings as svc
 from matching.models import Pairing, ReminderSent
-from matching.services import pairing_propose
+from matching.pairings import reminders, rules, selectors, services
+from matching.pairings.services import pairing_propose
 from mentorship import services as people
 from mentorship.models import Employee, Notification
 from tests.factories import EmployeeFactory, UserFactory
@@ -46,12 +45,12 @@ def propose(team, *, competency=None) -> Pairing:
 
 
 def to_review(team, pairing: Pairing) -> Pairing:
-    svc.pairing_accept(pairing=pairing, actor=team.sam)
-    return svc.pairing_finish(pairing=pairing, actor=team.sam)
+    services.pairing_accept(pairing=pairing, actor=team.sam)
+    return services.pairing_finish(pairing=pairing, actor=team.sam)
 
 
 def reassess(team, pairing: Pairing) -> Pairing:
-    return svc.pairing_reassess(pairing=pairing, actor=team.emma, level=4, evidence="Shipped")
+    return services.pairing_reassess(pairing=pairing, actor=team.emma, level=4, evidence="Shipped")
 
 
 def without_manager(team) -> None:
@@ -70,7 +69,7 @@ def fresh(pairing: Pairing) -> Pairing:
 
 
 def roles(pairing: Pairing, person: Employee) -> set[str]:
-    return svc.parties_of(fresh(pairing), person)
+    return rules.parties_of(fresh(pairing), person)
 
 
 @pytest.fixture
@@ -103,7 +102,7 @@ def hr2(org) -> Employee:
 
 
 def test_an_hr_admin_confirms_when_the_mentee_has_no_manager(team, managerless, hr) -> None:
-    svc.pairing_confirm(pairing=managerless, actor=hr, level=4, evidence="Checked the export")
+    services.pairing_confirm(pairing=managerless, actor=hr, level=4, evidence="Checked the export")
 
     pairing = fresh(managerless)
     assert (pairing.state, pairing.confirmed_level) == (State.COMPLETED, 4)
@@ -122,7 +121,7 @@ def test_an_hr_admin_confirms_when_the_mentee_has_no_manager(team, managerless, 
 
 def test_an_hr_admin_cannot_confirm_when_there_is_a_manager(team, reassessed, hr) -> None:
     with pytest.raises(PermissionDenied) as exc:
-        svc.pairing_confirm(pairing=reassessed, actor=hr, level=4)
+        services.pairing_confirm(pairing=reassessed, actor=hr, level=4)
     assert str(exc.value) == "Only Emma Stone's manager can confirm the outcome; ask Mark Ito."
     assert fresh(reassessed).state == State.AWAITING_REVIEW
     assert not Assessment.objects.filter(kind="manager", focus_competency__isnull=False).exists()
@@ -130,7 +129,7 @@ def test_an_hr_admin_cannot_confirm_when_there_is_a_manager(team, reassessed, hr
 
 def test_without_a_manager_a_colleague_is_told_an_hr_admin_confirms(team, managerless) -> None:
     with pytest.raises(PermissionDenied) as exc:
-        svc.pairing_confirm(pairing=managerless, actor=team.pat, level=4)
+        services.pairing_confirm(pairing=managerless, actor=team.pat, level=4)
     assert str(exc.value) == (
         "Only an HR admin can confirm the outcome: Emma Stone has no active manager."
     )
@@ -138,13 +137,13 @@ def test_without_a_manager_a_colleague_is_told_an_hr_admin_confirms(team, manage
 
 def test_the_former_manager_cannot_confirm_once_emma_has_no_manager(team, managerless) -> None:
     with pytest.raises(PermissionDenied, match="Only an HR admin"):
-        svc.pairing_confirm(pairing=managerless, actor=team.mark, level=4)
+        services.pairing_confirm(pairing=managerless, actor=team.mark, level=4)
 
 
 def test_a_mentee_who_is_hr_admin_cannot_confirm_their_own_pairing(team, managerless) -> None:
     make_hr(team.emma)
     with pytest.raises(PermissionDenied) as exc:
-        svc.pairing_confirm(pairing=managerless, actor=team.emma, level=5)
+        services.pairing_confirm(pairing=managerless, actor=team.emma, level=5)
     assert str(exc.value).startswith("You cannot confirm your own pairing: Emma Stone has no")
     assert fresh(managerless).state == State.AWAITING_REVIEW
 
@@ -152,28 +151,28 @@ def test_a_mentee_who_is_hr_admin_cannot_confirm_their_own_pairing(team, manager
 def test_a_mentee_who_is_hr_admin_cannot_confirm_over_her_manager(team, reassessed) -> None:
     make_hr(team.emma)
     with pytest.raises(PermissionDenied, match="ask Mark Ito"):
-        svc.pairing_confirm(pairing=reassessed, actor=team.emma, level=5)
+        services.pairing_confirm(pairing=reassessed, actor=team.emma, level=5)
 
 
 def test_a_mentor_who_is_hr_admin_cannot_confirm(team, managerless) -> None:
     make_hr(team.sam)
     with pytest.raises(PermissionDenied, match="As the mentor you cannot confirm"):
-        svc.pairing_confirm(pairing=managerless, actor=team.sam, level=4)
+        services.pairing_confirm(pairing=managerless, actor=team.sam, level=4)
 
 
 def test_when_the_manager_became_the_mentor_an_hr_admin_confirms(team, in_review, hr) -> None:
     # Proposing Emma's manager as her mentor is refused, but the chart can change afterwards.
     people.employee_set_manager(employee=team.emma, actor=None, manager=team.sam)
     pairing = reassess(team, in_review)
-    assert roles(pairing, team.sam) == {svc.Party.MENTOR, svc.Party.MANAGER}
+    assert roles(pairing, team.sam) == {rules.Party.MENTOR, rules.Party.MANAGER}
 
     with pytest.raises(PermissionDenied) as exc:
-        svc.pairing_confirm(pairing=pairing, actor=team.sam, level=4)
+        services.pairing_confirm(pairing=pairing, actor=team.sam, level=4)
     assert str(exc.value) == (
         "As the mentor you cannot confirm the outcome: Sam Test is both Emma Stone's manager "
         "and the mentor, so an HR admin confirms it."
     )
-    svc.pairing_confirm(pairing=pairing, actor=hr, level=4)
+    services.pairing_confirm(pairing=pairing, actor=hr, level=4)
     assert fresh(pairing).state == State.COMPLETED
 
 
@@ -184,8 +183,8 @@ def test_after_the_manager_leaves_the_next_manager_up_confirms(team, in_review, 
     pairing = reassess(team, in_review)
 
     with pytest.raises(PermissionDenied, match="ask Sally Test"):
-        svc.pairing_confirm(pairing=pairing, actor=hr, level=4)
-    svc.pairing_confirm(pairing=pairing, actor=team.sally, level=4)
+        services.pairing_confirm(pairing=pairing, actor=hr, level=4)
+    services.pairing_confirm(pairing=pairing, actor=team.sally, level=4)
     assert fresh(pairing).state == State.COMPLETED
 
 
@@ -195,22 +194,22 @@ def test_after_a_top_level_manager_leaves_an_hr_admin_confirms(team, in_review, 
     assert team.emma.manager_id is None  # Mark reported to nobody: Emma moved to the top
 
     pairing = reassess(team, in_review)
-    svc.pairing_confirm(pairing=pairing, actor=hr, level=3)
+    services.pairing_confirm(pairing=pairing, actor=hr, level=3)
     assert fresh(pairing).outcome == Pairing.Outcome.NOT_ACHIEVED
 
 
 def test_a_deactivated_manager_still_on_record_does_not_block_hr(team, reassessed, hr) -> None:
     Employee.objects.filter(pk=team.mark.pk).update(is_active=False)
     pairing = fresh(reassessed)
-    assert svc.confirmers(pairing) == [hr]
-    svc.pairing_confirm(pairing=reassessed, actor=hr, level=4)
+    assert rules.confirmers(pairing) == [hr]
+    services.pairing_confirm(pairing=reassessed, actor=hr, level=4)
     assert fresh(reassessed).state == State.COMPLETED
 
 
 def test_hr_confirming_before_the_reassessment_is_a_validation_error(team, in_review, hr) -> None:
     without_manager(team)
     with pytest.raises(ValidationError, match="Wait for Emma Stone's re-assessment"):
-        svc.pairing_confirm(pairing=in_review, actor=hr, level=4)
+        services.pairing_confirm(pairing=in_review, actor=hr, level=4)
 
 
 def test_only_an_hr_admin_rates_in_a_managers_place(team) -> None:
@@ -261,8 +260,8 @@ def test_the_confirmation_reminder_goes_to_the_hr_admins_without_a_manager(
         time_machine.travel(MONDAY + dt.timedelta(days=2), tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        assert svc.pairing_reminders_send(organization=team.org) == 1
-        assert svc.pairing_reminders_send(organization=team.org) == 0
+        assert reminders.pairing_reminders_send(organization=team.org) == 1
+        assert reminders.pairing_reminders_send(organization=team.org) == 0
 
     reminded = Notification.objects.filter(kind=ReminderSent.Kind.CONFIRMATION_DUE)
     assert sorted(reminded.values_list("recipient", flat=True)) == sorted([hr.pk, hr2.pk])
@@ -275,7 +274,7 @@ def test_the_confirmation_reminder_goes_to_the_hr_admins_without_a_manager(
 def test_available_actions_follow_the_rule(team, reassessed, hr) -> None:
     def actions(person: Employee) -> set[str]:
         p = fresh(reassessed)
-        return selectors.available_actions(p, svc.parties_of(p, person))
+        return selectors.available_actions(p, rules.parties_of(p, person))
 
     assert "confirm" in actions(team.mark)
     assert "confirm" not in actions(hr)

@@ -19,9 +19,9 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from matching import pairings as svc
 from matching.models import Pairing, ReminderSent
-from matching.services import pairing_propose
+from matching.pairings import rules, services
+from matching.pairings.services import pairing_propose
 from matching.tasks import pairings_daily_all
 from mentorship.models import Employee, Notification, Organization
 from tests.matching.conftest import Team, person, rate
@@ -78,19 +78,19 @@ def due(team: Team) -> Due:
         rate(mentee, {team.programming: 1, team.writing: 1, team.negotiation: 2})
     now = timezone.now()
     days = dt.timedelta(days=1)
-    response_days = svc.mentor_response_days(organization_id=team.org.pk)
-    review_wait = (svc.REVIEW_REMINDER_DAYS + 1) * days
+    response_days = rules.mentor_response_days(organization_id=team.org.pk)
+    review_wait = (rules.REVIEW_REMINDER_DAYS + 1) * days
 
     # The two in review first: they no longer take Sam's slots.
     unreviewed = _propose(ben, team.sam, team.writing)
-    svc.pairing_accept(pairing=unreviewed, actor=team.sam)
-    svc.pairing_finish(pairing=unreviewed, actor=team.sam)
+    services.pairing_accept(pairing=unreviewed, actor=team.sam)
+    services.pairing_finish(pairing=unreviewed, actor=team.sam)
     _back_date(unreviewed, finished_at=now - review_wait)
 
     unconfirmed = _propose(ann, team.sam, team.writing)
-    svc.pairing_accept(pairing=unconfirmed, actor=team.sam)
-    svc.pairing_finish(pairing=unconfirmed, actor=team.sam)
-    svc.pairing_reassess(pairing=unconfirmed, actor=ann, level=3)
+    services.pairing_accept(pairing=unconfirmed, actor=team.sam)
+    services.pairing_finish(pairing=unconfirmed, actor=team.sam)
+    services.pairing_reassess(pairing=unconfirmed, actor=ann, level=3)
     _back_date(unconfirmed, finished_at=now - review_wait, reassessed_at=now - review_wait)
 
     # The reminder window is the last RESPONSE_REMINDER_DAYS before the deadline.
@@ -102,16 +102,16 @@ def due(team: Team) -> Due:
 
     # Quiet since the later of the start, the acceptance and the last check-in.
     quiet = _propose(team.emma, team.sam, team.writing)
-    svc.pairing_accept(pairing=quiet, actor=team.sam)
-    quiet_since = svc.CHECK_IN_GAP_DAYS + 6
+    services.pairing_accept(pairing=quiet, actor=team.sam)
+    quiet_since = rules.CHECK_IN_GAP_DAYS + 6
     _back_date(
         quiet,
         start_date=timezone.localdate() - quiet_since * days,
         accepted_at=now - quiet_since * days,
     )
 
-    ending = _propose(ann, team.mark, team.programming, days=svc.ENDING_REMINDER_DAYS)
-    svc.pairing_accept(pairing=ending, actor=team.mark)
+    ending = _propose(ann, team.mark, team.programming, days=rules.ENDING_REMINDER_DAYS)
+    services.pairing_accept(pairing=ending, actor=team.mark)
 
     return Due(ann, ben, pending, lapsed, quiet, ending, unreviewed, unconfirmed)
 

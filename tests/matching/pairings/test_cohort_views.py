@@ -8,8 +8,8 @@ import json
 import pytest
 from django.utils import timezone
 
-from matching import pairings as svc
 from matching.models import CheckIn, Cohort, Pairing
+from matching.pairings import cohorts, services
 from tests.factories import PairingFactory
 from tests.matching.conftest import person, rate
 
@@ -42,7 +42,7 @@ def form(team, mentees, **overrides) -> dict:
 @pytest.fixture
 def cohort(team, eve) -> Cohort:
     today = timezone.localdate()
-    return svc.cohort_create(
+    return cohorts.cohort_create(
         organization=team.org,
         actor=team.mark,
         mentor=team.sam,
@@ -115,7 +115,7 @@ def test_the_cohort_page_names_the_cohort_and_its_shared_task(client_for, team, 
 
 def test_the_mentor_logs_a_shared_check_in(client_for, team, cohort) -> None:
     for pairing in Pairing.objects.filter(cohort=cohort):
-        svc.pairing_accept(pairing=pairing, actor=team.sam)
+        services.pairing_accept(pairing=pairing, actor=team.sam)
     path = f"/o/acme/cohorts/{cohort.pk}/check-in/"
     data = {"date": timezone.localdate().isoformat(), "went_well": "Everyone shipped a slice"}
 

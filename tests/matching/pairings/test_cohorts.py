@@ -9,8 +9,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from matching import pairings as svc
 from matching.models import CheckIn, Cohort, Pairing
+from matching.pairings import cohorts, rules, services
 from mentorship.models import Notification
 from tests.matching.conftest import person, rate
 
@@ -37,7 +37,7 @@ def create(team, mentees, *, actor=None, mentor=None, **overrides):
         "name": "",
     }
     values.update(overrides)
-    return svc.cohort_create(**values)
+    return cohorts.cohort_create(**values)
 
 
 def test_a_manager_groups_two_reports_with_one_mentor(team, eve) -> None:
@@ -50,7 +50,7 @@ def test_a_manager_groups_two_reports_with_one_mentor(team, eve) -> None:
         (eve, Pairing.State.PROPOSED),
     ]
     assert Notification.objects.filter(recipient=team.sam, kind="pairing_proposed").count() == 2
-    svc.pairing_notify_proposed(pairing=pairings[0])  # never twice for the same pairing
+    services.pairing_notify_proposed(pairing=pairings[0])  # never twice for the same pairing
     assert Notification.objects.filter(recipient=team.sam, kind="pairing_proposed").count() == 2
 
 
@@ -104,15 +104,15 @@ def test_hr_groups_anyone(team, eve, hr) -> None:
 
 def test_the_mentors_shared_check_in_lands_on_each_active_pairing(team, eve) -> None:
     cohort = create(team, [team.emma, eve])
-    data = svc.CheckInInput(date=timezone.localdate(), went_well="Everyone shipped a slice")
+    data = rules.CheckInInput(date=timezone.localdate(), went_well="Everyone shipped a slice")
     with pytest.raises(ValidationError, match="No pairing of this cohort is active"):
-        svc.cohort_check_in(cohort=cohort, actor=team.sam, data=data)
+        cohorts.cohort_check_in(cohort=cohort, actor=team.sam, data=data)
     for pairing in Pairing.objects.filter(cohort=cohort):
-        svc.pairing_accept(pairing=pairing, actor=team.sam)
+        services.pairing_accept(pairing=pairing, actor=team.sam)
 
     with pytest.raises(PermissionDenied):
-        svc.cohort_check_in(cohort=cohort, actor=team.emma, data=data)
-    created = svc.cohort_check_in(cohort=cohort, actor=team.sam, data=data)
+        cohorts.cohort_check_in(cohort=cohort, actor=team.emma, data=data)
+    created = cohorts.cohort_check_in(cohort=cohort, actor=team.sam, data=data)
 
     assert len(created) == 2
     assert set(CheckIn.objects.values_list("pairing__mentee", flat=True)) == {team.emma.pk, eve.pk}
@@ -122,28 +122,28 @@ def test_the_mentors_shared_check_in_lands_on_each_active_pairing(team, eve) -> 
 def test_a_bad_shared_check_in_writes_nothing(team, eve) -> None:
     cohort = create(team, [team.emma, eve])
     for pairing in Pairing.objects.filter(cohort=cohort):
-        svc.pairing_accept(pairing=pairing, actor=team.sam)
-    data = svc.CheckInInput(date=timezone.localdate() + dt.timedelta(days=2), notes="Future")
+        services.pairing_accept(pairing=pairing, actor=team.sam)
+    data = rules.CheckInInput(date=timezone.localdate() + dt.timedelta(days=2), notes="Future")
     with pytest.raises(ValidationError):
-        svc.cohort_check_in(cohort=cohort, actor=team.sam, data=data)
+        cohorts.cohort_check_in(cohort=cohort, actor=team.sam, data=data)
     assert not CheckIn.objects.exists()
 
 
 def test_a_shared_next_check_in_falls_within_every_pairing(team, eve) -> None:
     cohort = create(team, [team.emma, eve])
     for pairing in Pairing.objects.filter(cohort=cohort):
-        svc.pairing_accept(pairing=pairing, actor=team.sam)
+        services.pairing_accept(pairing=pairing, actor=team.sam)
     emmas = Pairing.objects.get(cohort=cohort, mentee=team.emma)
     ends = emmas.end_date
-    svc.pairing_extend(
+    services.pairing_extend(
         pairing=emmas, actor=team.sam, end_date=ends + dt.timedelta(weeks=2), reason="More time"
     )
     today = timezone.localdate()
-    late = svc.CheckInInput(
+    late = rules.CheckInInput(
         date=today, went_well="Everyone shipped a slice", next_check_in=ends + dt.timedelta(days=1)
     )
     with pytest.raises(ValidationError) as exc:
-        svc.cohort_check_in(cohort=cohort, actor=team.sam, data=late)
+        cohorts.cohort_check_in(cohort=cohort, actor=team.sam, data=late)
     assert exc.value.message_dict == {
         "next_check_in": [
             f"The next check-in cannot be after {ends.day} {ends:%b %Y}, when the first of "
@@ -152,6 +152,8 @@ def test_a_shared_next_check_in_falls_within_every_pairing(team, eve) -> None:
     }
     assert not CheckIn.objects.exists()
 
-    on_time = svc.CheckInInput(date=today, went_well="Everyone shipped a slice", next_check_in=ends)
-    created = svc.cohort_check_in(cohort=cohort, actor=team.sam, data=on_time)
+    on_time = rules.CheckInInput(
+        date=today, went_well="Everyone shipped a slice", next_check_in=ends
+    )
+    created = cohorts.cohort_check_in(cohort=cohort, actor=team.sam, data=on_time)
     assert [c.next_check_in for c in created] == [ends, ends]

@@ -10,7 +10,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from matching import programme
+from matching.programme import selectors
 from mentorship.api_base import TenantAPIView
 from mentorship.api_export import HRAdminExport
 
@@ -30,7 +30,7 @@ class HeadlineSerializer(serializers.Serializer):
     cancelled = serializers.IntegerField()
     total = serializers.IntegerField()
     stalled_reviews = serializers.IntegerField(
-        help_text=f"Awaiting review for over {programme.STALLED_REVIEW_DAYS} days."
+        help_text=f"Awaiting review for over {selectors.STALLED_REVIEW_DAYS} days."
     )
     met = serializers.IntegerField(help_text="Pairings that went ahead (the mentor accepted).")
     cross_department = serializers.IntegerField(
@@ -95,9 +95,9 @@ class ProgrammeView(TenantAPIView):
     def get(self, request: Request) -> Response:
         org = self.organization
         body: dict[str, Any] = {
-            "headline": programme.headline(organization=org),
-            "months": programme.monthly(organization=org),
-            "competencies": programme.by_competency(organization=org),
-            "department_flows": programme.department_flows(organization=org),
+            "headline": selectors.headline(organization=org),
+            "months": selectors.monthly(organization=org),
+            "competencies": selectors.by_competency(organization=org),
+            "department_flows": selectors.department_flows(organization=org),
         }
         return Response(ProgrammeSerializer(body).data)

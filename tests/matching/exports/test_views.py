@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from matching.exports import PAIRING_COLUMNS
+from matching.exports.builders import PAIRING_COLUMNS
 from matching.models import Pairing
 from mentorship.models import Employee
 from tests.factories import CompetencyFactory, EmployeeFactory

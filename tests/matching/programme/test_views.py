@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from matching import programme
+from matching.programme import selectors as programme
 from tests.factories import (
     CompetencyFactory,
     DepartmentFactory,

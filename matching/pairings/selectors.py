@@ -1,5 +1,5 @@
 """Reads of the pairing lifecycle: who may see a pairing, what its page shows, "my mentoring",
-a person's mentoring record, cohorts. Every query names the organisation."""
+a person's mentoring record, cohorts, the reminders due. Every query names the organisation."""
 
 from __future__ import annotations
 
@@ -7,17 +7,35 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from competencies.models import ProficiencyLevel
-from matching.models import CheckIn, Cohort, Pairing, PairingEvent, PlanItem, Reflection
-from matching.pairings import (
+from matching.models import (
+    CheckIn,
+    Cohort,
+    Pairing,
+    PairingEvent,
+    PlanItem,
+    Reflection,
+    ReminderSent,
+)
+from matching.pairings.rules import (
+    CHECK_IN_GAP_DAYS,
+    ENDING_REMINDER_DAYS,
+    RESPONSE_REMINDER_DAYS,
+    REVIEW_REMINDER_DAYS,
     Party,
+    as_hr_note,
     confirmer_label,
+    confirmers,
+    confirming_manager,
+    day_label,
+    hr_admins_of,
     may_confirm,
     mentor_response_days,
+    pairing_title,
     parties_of,
     response_deadline,
 )
@@ -551,3 +569,123 @@ def pairings_visible_to(*, member: Employee) -> QuerySet[Pairing]:
     if not member.is_hr_admin:
         pairings = pairings.filter(Q(mentee=member) | Q(mentor=member) | Q(mentee__manager=member))
     return pairings.order_by("-created_at", "-id")
+
+
+# --- Reminders due ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    pairing: Pairing
+    kind: str
+    due_date: dt.date
+    recipients: list[Employee | None]
+    message: str
+    subject: str
+
+
+def reminders_due(organization: Organization, now: dt.datetime) -> list[DueReminder]:
+    today = timezone.localdate(now)
+    days = mentor_response_days(organization_id=organization.pk)
+    pairings = list(
+        Pairing.objects.filter(
+            organization=organization,
+            state__in=[State.PROPOSED, State.ACTIVE, State.AWAITING_REVIEW],
+            mentee__is_active=True,
+            mentor__is_active=True,
+        )
+        .select_related(
+            "organization", "mentee__user", "mentee__manager__user", "mentor__user", "competency"
+        )
+        .annotate(last_check_in=Max("check_ins__date"))
+        .order_by("pk")
+    )
+    due: list[DueReminder] = []
+    hr_admins: list[Employee] | None = None  # loaded once, if a pairing needs them
+    for p in pairings:
+        title = pairing_title(p)
+        if p.state == State.PROPOSED:
+            deadline = response_deadline(p, response_days=days)
+            if deadline - dt.timedelta(days=RESPONSE_REMINDER_DAYS) <= now < deadline:
+                day = timezone.localtime(deadline).date()
+                due.append(
+                    DueReminder(
+                        p,
+                        ReminderSent.Kind.RESPONSE_PENDING,
+                        day,
+                        [p.mentor],
+                        f"Please answer by {day_label(day)}: will you mentor {p.mentee.name} in "
+                        f"{p.competency.name}? Without an answer the proposal expires.",
+                        f"Reminder: will you mentor {p.mentee.name}?",
+                    )
+                )
+        elif p.state == State.ACTIVE:
+            since = max(
+                d
+                for d in (
+                    getattr(p, "last_check_in", None),
+                    timezone.localtime(p.accepted_at).date() if p.accepted_at else None,
+                    p.start_date,
+                )
+                if d is not None
+            )
+            if since <= today - dt.timedelta(days=CHECK_IN_GAP_DAYS):
+                day = since + dt.timedelta(days=CHECK_IN_GAP_DAYS)
+                due.append(
+                    DueReminder(
+                        p,
+                        ReminderSent.Kind.CHECK_IN_DUE,
+                        day,
+                        [p.mentee, p.mentor],
+                        f"No check-in of {title} since {day_label(since)}: meet and log what went "
+                        "well, what to improve and why it matters.",
+                        f"Time for a check-in: {p.competency.name}",
+                    )
+                )
+            if p.end_date - dt.timedelta(days=ENDING_REMINDER_DAYS) <= today < p.end_date:
+                due.append(
+                    DueReminder(
+                        p,
+                        ReminderSent.Kind.ENDING_SOON,
+                        p.end_date,
+                        [p.mentee, p.mentor],
+                        f"{title} ends on {day_label(p.end_date)}. Wrap up the task; the mentee then "
+                        "re-assesses the competency.",
+                        f"Ending on {day_label(p.end_date)}: {p.competency.name}",
+                    )
+                )
+        elif p.state == State.AWAITING_REVIEW:
+            if p.reassessed_at is None and p.finished_at is not None:
+                day = timezone.localtime(p.finished_at).date() + dt.timedelta(
+                    days=REVIEW_REMINDER_DAYS
+                )
+                if day <= today:
+                    due.append(
+                        DueReminder(
+                            p,
+                            ReminderSent.Kind.REASSESSMENT_DUE,
+                            day,
+                            [p.mentee],
+                            f"{title} is waiting for your re-assessment of {p.competency.name}.",
+                            f"Reminder: re-assess {p.competency.name}",
+                        )
+                    )
+            elif p.reassessed_at is not None:
+                day = timezone.localtime(p.reassessed_at).date() + dt.timedelta(
+                    days=REVIEW_REMINDER_DAYS
+                )
+                if day <= today:
+                    if confirming_manager(p) is None and hr_admins is None:
+                        hr_admins = hr_admins_of(organization.pk)
+                    due.append(
+                        DueReminder(
+                            p,
+                            ReminderSent.Kind.CONFIRMATION_DUE,
+                            day,
+                            list(confirmers(p, hr_admins=hr_admins)),
+                            f"{p.mentee.name} re-assessed {p.competency.name}: please confirm "
+                            f"the level they reached{as_hr_note(p)}.",
+                            f"Reminder: confirm {p.mentee.name}'s level",
+                        )
+                    )
+    return due

@@ -33,10 +33,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from matching import pairing_selectors as selectors
-from matching import pairings as services
 from matching.api import PairingFilter, PairingSerializer, PairingViewSet
 from matching.models import CheckIn, Pairing, PlanItem, Reflection
+from matching.pairings import checkins, plan_items, rules, selectors, services
+from matching.pairings.access import get_pairing_for, get_plan_item_for
 
 # --- Serializers ----------------------------------------------------------------------------------
 
@@ -318,12 +318,7 @@ class PairingLifecycleViewSet(PairingViewSet):
     def involved(self, pk: str) -> tuple[Pairing, set[str]]:
         """The pairing and the caller's part in it; 404 unless they are involved (or HR)."""
         assert self.member is not None
-        found = selectors.pairing_for_viewer(
-            organization=self.organization, viewer=self.member, pk=int(pk)
-        )
-        if found is None:
-            raise Http404
-        return found
+        return get_pairing_for(self.member, int(pk))
 
     def detail_response(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
         pairing, roles = self.involved(str(pk))
@@ -404,7 +399,7 @@ class PairingLifecycleViewSet(PairingViewSet):
             return Response(PlanItemSerializer(selectors.plan_items(pairing), many=True).data)
         assert self.member is not None
         data = self.validated_input(request, serializer_class=PlanItemInput)
-        item = services.plan_item_add(pairing=pairing, actor=self.member, text=data["text"])
+        item = plan_items.plan_item_add(pairing=pairing, actor=self.member, text=data["text"])
         return Response(PlanItemSerializer(item).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -423,25 +418,19 @@ class PairingLifecycleViewSet(PairingViewSet):
         url_name="plan-item",
     )
     def plan_item(self, request: Request, pk: str, item_pk: str) -> Response:
-        pairing, _ = self.involved(pk)
-        item = PlanItem.objects.filter(
-            organization=self.organization, pairing=pairing, pk=int(item_pk)
-        ).first()
-        if item is None:
-            raise Http404
-        item.pairing = pairing
         me = self.member
         assert me is not None
+        item, _ = get_plan_item_for(me, int(item_pk), pairing_pk=int(pk))
         if request.method == "DELETE":
-            services.plan_item_remove(item=item, actor=me)
+            plan_items.plan_item_remove(item=item, actor=me)
             return Response(status=status.HTTP_204_NO_CONTENT)
         data = self.validated_input(request, serializer_class=PlanItemPatch)
         if "text" in data:
-            item = services.plan_item_update(item=item, actor=me, text=data["text"])
+            item = plan_items.plan_item_update(item=item, actor=me, text=data["text"])
         if "done" in data:
-            item = services.plan_item_tick(item=item, actor=me, done=data["done"])
+            item = plan_items.plan_item_tick(item=item, actor=me, done=data["done"])
         if "confirmed" in data:
-            item = services.plan_item_confirm(item=item, actor=me, confirmed=data["confirmed"])
+            item = plan_items.plan_item_confirm(item=item, actor=me, confirmed=data["confirmed"])
         return Response(PlanItemSerializer(item).data)
 
     # --- check-ins -----------------------------------------------------------------------
@@ -461,8 +450,8 @@ class PairingLifecycleViewSet(PairingViewSet):
             return Response(CheckInSerializer(selectors.check_ins_of(pairing), many=True).data)
         assert self.member is not None
         data = self.validated_input(request, serializer_class=CheckInInputSerializer)
-        created = services.check_in_add(
-            pairing=pairing, actor=self.member, data=services.CheckInInput(**data)
+        created = checkins.check_in_add(
+            pairing=pairing, actor=self.member, data=rules.CheckInInput(**data)
         )
         fresh = CheckIn.objects.select_related("author__user").get(
             organization=self.organization, pk=created.pk
@@ -488,7 +477,7 @@ class PairingLifecycleViewSet(PairingViewSet):
             return Response(ReflectionSerializer(visible, many=True).data)
         assert self.member is not None
         data = self.validated_input(request, serializer_class=ReflectionInput)
-        reflection = services.reflection_add(pairing=pairing, actor=self.member, **data)
+        reflection = checkins.reflection_add(pairing=pairing, actor=self.member, **data)
         return Response(ReflectionSerializer(reflection).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -512,7 +501,7 @@ class PairingLifecycleViewSet(PairingViewSet):
             raise Http404
         assert self.member is not None
         data = self.validated_input(request, serializer_class=ReflectionPatch)
-        updated = services.reflection_share(
+        updated = checkins.reflection_share(
             reflection=found, actor=self.member, shared=data["shared_with_mentor"]
         )
         return Response(ReflectionSerializer(updated).data)

@@ -10,9 +10,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from matching import pairings as svc
 from matching.models import CheckIn, Pairing, PlanItem, Reflection
-from matching.services import pairing_propose
+from matching.pairings import services
+from matching.pairings.services import pairing_propose
 from mentorship.models import Notification
 from mentorship.notifications import notify
 
@@ -45,12 +45,12 @@ def proposed(team) -> Pairing:
 
 @pytest.fixture
 def active(team, proposed) -> Pairing:
-    return svc.pairing_accept(pairing=proposed, actor=team.sam)
+    return services.pairing_accept(pairing=proposed, actor=team.sam)
 
 
 @pytest.fixture
 def in_review(team, active) -> Pairing:
-    return svc.pairing_finish(pairing=active, actor=team.emma)
+    return services.pairing_finish(pairing=active, actor=team.emma)
 
 
 def state(pairing: Pairing) -> str:
@@ -257,7 +257,7 @@ def test_a_plan_item_of_another_pairing_is_a_404(client_for, team, active) -> No
         start_date=timezone.localdate(),
         end_date=timezone.localdate() + dt.timedelta(weeks=2),
     )
-    svc.pairing_accept(pairing=other, actor=team.sam)
+    services.pairing_accept(pairing=other, actor=team.sam)
     item = PlanItem.objects.get(pairing=other)
     response = client_for(team.emma).post(url(active, f"plan/{item.pk}/tick"), {"done": "on"})
     assert response.status_code == 404
@@ -355,9 +355,9 @@ def test_my_mentoring_empty_states(client_for, team) -> None:
 
 
 def test_the_mentoring_record_fragment(client_for, team, in_review) -> None:
-    svc.pairing_reassess(pairing=in_review, actor=team.emma, level=4)
-    svc.pairing_confirm(pairing=in_review, actor=team.mark, level=4)
-    svc.pairing_thank(pairing=in_review, actor=team.emma, note="You made it click")
+    services.pairing_reassess(pairing=in_review, actor=team.emma, level=4)
+    services.pairing_confirm(pairing=in_review, actor=team.mark, level=4)
+    services.pairing_thank(pairing=in_review, actor=team.emma, note="You made it click")
     path = f"/o/acme/people/{team.sam.pk}/mentoring-record/"
 
     response = client_for(team.pat).get(path, **HTMX)

@@ -10,9 +10,9 @@ import time_machine
 from django.conf import settings
 from django.core import mail
 
-from matching import pairings as svc
 from matching.models import Pairing, ReminderSent
-from matching.services import pairing_propose
+from matching.pairings import checkins, reminders, rules, services
+from matching.pairings.services import pairing_propose
 from matching.tasks import pairings_daily_all, pairings_daily_task
 from mentorship.models import Notification
 
@@ -43,12 +43,12 @@ def proposed(team) -> Pairing:
 @pytest.fixture
 def active(team, proposed) -> Pairing:
     with at(1):
-        return svc.pairing_accept(pairing=proposed, actor=team.sam)
+        return services.pairing_accept(pairing=proposed, actor=team.sam)
 
 
 def send(team, capture) -> int:
     with capture(execute=True):
-        return svc.pairing_reminders_send(organization=team.org)
+        return reminders.pairing_reminders_send(organization=team.org)
 
 
 def kinds(person) -> list[str]:
@@ -98,10 +98,10 @@ def test_check_in_due_after_fourteen_quiet_days_then_again_after_the_next(
     assert {m.to[0] for m in mail.outbox} == {team.emma.email, team.sam.email}
 
     with at(16):
-        svc.check_in_add(
+        checkins.check_in_add(
             pairing=active,
             actor=team.sam,
-            data=svc.CheckInInput(date=dt.date(2026, 3, 18), went_well="Good start"),
+            data=rules.CheckInInput(date=dt.date(2026, 3, 18), went_well="Good start"),
         )
     with at(29):
         assert send(team, django_capture_on_commit_callbacks) == 0
@@ -115,10 +115,10 @@ def test_check_in_due_after_fourteen_quiet_days_then_again_after_the_next(
 def test_ending_in_three_days(team, active, django_capture_on_commit_callbacks) -> None:
     for day in range(1, 16, 7):  # keep check-ins fresh so only the ending reminder is due
         with at(day):
-            svc.check_in_add(
+            checkins.check_in_add(
                 pairing=active,
                 actor=team.emma,
-                data=svc.CheckInInput(date=(MONDAY + dt.timedelta(days=day)).date(), notes="ok"),
+                data=rules.CheckInInput(date=(MONDAY + dt.timedelta(days=day)).date(), notes="ok"),
             )
     end = active.end_date
     with time_machine.travel(dt.datetime.combine(end, dt.time(7), dt.UTC) - dt.timedelta(days=4)):
@@ -137,7 +137,7 @@ def test_review_due_first_the_mentee_then_the_manager(
     team, active, django_capture_on_commit_callbacks
 ) -> None:
     with at(10):
-        svc.pairing_finish(pairing=active, actor=team.sam)
+        services.pairing_finish(pairing=active, actor=team.sam)
     with at(11):
         send(team, django_capture_on_commit_callbacks)
         assert not ReminderSent.objects.filter(kind="reassessment_due").exists()
@@ -148,7 +148,7 @@ def test_review_due_first_the_mentee_then_the_manager(
     assert ReminderSent.objects.filter(kind="reassessment_due").count() == 1
 
     with at(13):
-        svc.pairing_reassess(pairing=active, actor=team.emma, level=4)
+        services.pairing_reassess(pairing=active, actor=team.emma, level=4)
     with at(15):
         send(team, django_capture_on_commit_callbacks)
         send(team, django_capture_on_commit_callbacks)

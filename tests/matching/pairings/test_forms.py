@@ -9,8 +9,8 @@ import pytest
 from django import forms
 
 from competencies.models import Competency
-from matching import forms_pairings as f
-from matching.pairings import (
+from matching.pairings import forms as f
+from matching.pairings.rules import (
     CHECK_IN_NOTES_MAX,
     COHORT_NAME_MAX,
     FEEDBACK_MAX,
@@ -18,8 +18,8 @@ from matching.pairings import (
     PLAN_TEXT_MAX,
     REASON_MAX,
     REFLECTION_MAX,
+    TASK_MAX_LENGTH,
 )
-from matching.services import TASK_MAX_LENGTH
 from mentorship.models import Employee
 
 TODAY = dt.date(2026, 10, 1).isoformat()

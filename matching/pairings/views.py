@@ -27,9 +27,10 @@ from django_htmx.http import trigger_client_event
 
 from assessments.forms import add_service_errors
 from competencies.models import Competency
-from matching import pairing_selectors as selectors
-from matching import pairings as services
-from matching.forms_pairings import (
+from matching.models import Cohort, Pairing, Reflection
+from matching.pairings import checkins, cohorts, plan_items, rules, selectors, services
+from matching.pairings.access import get_cohort_for, get_pairing_for, get_plan_item_for
+from matching.pairings.forms import (
     CheckInForm,
     CohortForm,
     ExtendForm,
@@ -40,8 +41,7 @@ from matching.forms_pairings import (
     ThankForm,
     mark_invalid,
 )
-from matching.models import Cohort, Pairing, PlanItem, Reflection
-from matching.services import default_pairing_dates
+from matching.pairings.rules import default_pairing_dates
 from mentorship.access import get_employee_for
 from mentorship.http import TenantRequest
 
@@ -58,29 +58,6 @@ def _is_partial(request: TenantRequest) -> bool:
 
 def _toast(response: HttpResponse, message: str, level: str = "success") -> HttpResponse:
     return trigger_client_event(response, "toast", {"message": message, "level": level})
-
-
-# --- Access -------------------------------------------------------------------------------------
-
-
-def get_pairing_for(request: TenantRequest, pk: int) -> tuple[Pairing, set[str]]:
-    """The pairing and the viewer's part in it; 404 when it is another organisation's, missing,
-    or the viewer has no part in it (existence does not leak to colleagues)."""
-    found = selectors.pairing_for_viewer(
-        organization=request.organization, viewer=request.employee, pk=pk
-    )
-    if found is None:
-        raise Http404("No such pairing")
-    return found
-
-
-def get_cohort_for(request: TenantRequest, pk: int) -> Cohort:
-    cohort = selectors.cohort_for_viewer(
-        organization=request.organization, viewer=request.employee, pk=pk
-    )
-    if cohort is None:
-        raise Http404("No such cohort")
-    return cohort
 
 
 # --- The pairing page ---------------------------------------------------------------------------
@@ -278,7 +255,7 @@ def pairing_finish(request: TenantRequest, org_slug: str, pk: int) -> HttpRespon
         act=lambda p, data: services.pairing_finish(pairing=p, actor=me, reason=data["reason"]),
         message=lambda p: (
             f"Finished. Next: {p.mentee.name} re-assesses, then "
-            f"{services.confirmer_label(p)} confirms."
+            f"{rules.confirmer_label(p)} confirms."
         ),
     )
 
@@ -312,7 +289,7 @@ def pairing_reassess(request: TenantRequest, org_slug: str, pk: int) -> HttpResp
             pairing=p, actor=me, level=data["level"], evidence=data["evidence"]
         ),
         message=lambda p: (
-            f"Re-assessment submitted. {capfirst(services.confirmer_label(p))} confirms it next."
+            f"Re-assessment submitted. {capfirst(rules.confirmer_label(p))} confirms it next."
         ),
     )
 
@@ -350,18 +327,6 @@ def pairing_thank(request: TenantRequest, org_slug: str, pk: int) -> HttpRespons
 # --- Practice plan ------------------------------------------------------------------------------
 
 
-def _plan_item(request: TenantRequest, pk: int, item_pk: int) -> PlanItem:
-    """One item of the plan of a pairing the viewer sees; 404 unless it is that pairing's."""
-    pairing, _ = get_pairing_for(request, pk)
-    item = PlanItem.objects.filter(
-        organization_id=pairing.organization_id, pairing=pairing, pk=item_pk
-    ).first()
-    if item is None:
-        raise Http404("No such plan item")
-    item.pairing = pairing
-    return item
-
-
 @require_POST
 def plan_item_add(request: TenantRequest, org_slug: str, pk: int) -> HttpResponse:
     me = request.employee
@@ -371,7 +336,7 @@ def plan_item_add(request: TenantRequest, org_slug: str, pk: int) -> HttpRespons
         pk,
         form=PlanItemForm(request.POST, auto_id=_ids("plan")),
         form_name="plan_form",
-        act=lambda p, data: services.plan_item_add(pairing=p, actor=me, text=data["text"]),
+        act=lambda p, data: plan_items.plan_item_add(pairing=p, actor=me, text=data["text"]),
         message="Added to the plan.",
         part="plan",
     )
@@ -380,14 +345,14 @@ def plan_item_add(request: TenantRequest, org_slug: str, pk: int) -> HttpRespons
 @require_POST
 def plan_item_edit(request: TenantRequest, org_slug: str, pk: int, item_pk: int) -> HttpResponse:
     me = request.employee
-    item = _plan_item(request, pk, item_pk)
+    item, _ = get_plan_item_for(request, item_pk, pairing_pk=pk)
     return _act(
         request,
         org_slug,
         pk,
         form=PlanItemForm(request.POST, auto_id=f"item-{item.pk}-%s"),
         form_name="plan_item_form",
-        act=lambda p, data: services.plan_item_update(item=item, actor=me, text=data["text"]),
+        act=lambda p, data: plan_items.plan_item_update(item=item, actor=me, text=data["text"]),
         message="Plan item saved.",
         part="plan",
     )
@@ -396,14 +361,14 @@ def plan_item_edit(request: TenantRequest, org_slug: str, pk: int, item_pk: int)
 @require_POST
 def plan_item_remove(request: TenantRequest, org_slug: str, pk: int, item_pk: int) -> HttpResponse:
     me = request.employee
-    item = _plan_item(request, pk, item_pk)
+    item, _ = get_plan_item_for(request, item_pk, pairing_pk=pk)
     return _act(
         request,
         org_slug,
         pk,
         form=forms.Form(request.POST),
         form_name="plan_item_form",
-        act=lambda p, data: services.plan_item_remove(item=item, actor=me),
+        act=lambda p, data: plan_items.plan_item_remove(item=item, actor=me),
         message="Removed from the plan.",
         part="plan",
     )
@@ -416,7 +381,7 @@ class _DoneForm(forms.Form):
 @require_POST
 def plan_item_tick(request: TenantRequest, org_slug: str, pk: int, item_pk: int) -> HttpResponse:
     me = request.employee
-    item = _plan_item(request, pk, item_pk)
+    item, _ = get_plan_item_for(request, item_pk, pairing_pk=pk)
     form = _DoneForm(request.POST)
     return _act(
         request,
@@ -424,7 +389,7 @@ def plan_item_tick(request: TenantRequest, org_slug: str, pk: int, item_pk: int)
         pk,
         form=form,
         form_name="plan_item_form",
-        act=lambda p, data: services.plan_item_tick(item=item, actor=me, done=data["done"]),
+        act=lambda p, data: plan_items.plan_item_tick(item=item, actor=me, done=data["done"]),
         message=lambda p: "Marked done." if form.cleaned_data.get("done") else "Marked not done.",
         part="plan",
     )
@@ -433,14 +398,14 @@ def plan_item_tick(request: TenantRequest, org_slug: str, pk: int, item_pk: int)
 @require_POST
 def plan_item_confirm(request: TenantRequest, org_slug: str, pk: int, item_pk: int) -> HttpResponse:
     me = request.employee
-    item = _plan_item(request, pk, item_pk)
+    item, _ = get_plan_item_for(request, item_pk, pairing_pk=pk)
     return _act(
         request,
         org_slug,
         pk,
         form=forms.Form(request.POST),
         form_name="plan_item_form",
-        act=lambda p, data: services.plan_item_confirm(item=item, actor=me),
+        act=lambda p, data: plan_items.plan_item_confirm(item=item, actor=me),
         message="Confirmed.",
         part="plan",
     )
@@ -459,7 +424,7 @@ def check_in_add(request: TenantRequest, org_slug: str, pk: int) -> HttpResponse
         pk,
         form=form,
         form_name="check_in_form",
-        act=lambda p, data: services.check_in_add(pairing=p, actor=me, data=form.to_input()),
+        act=lambda p, data: checkins.check_in_add(pairing=p, actor=me, data=form.to_input()),
         message="Check-in saved.",
         part="check_ins",
     )
@@ -474,7 +439,7 @@ def reflection_add(request: TenantRequest, org_slug: str, pk: int) -> HttpRespon
         pk,
         form=ReflectionForm(request.POST, auto_id=_ids("reflection")),
         form_name="reflection_form",
-        act=lambda p, data: services.reflection_add(pairing=p, actor=me, **data),
+        act=lambda p, data: checkins.reflection_add(pairing=p, actor=me, **data),
         message=lambda p: "Reflection saved.",
         part="reflections",
     )
@@ -501,7 +466,7 @@ def reflection_share(
         pk,
         form=form,
         form_name="reflection_share_form",
-        act=lambda p, data: services.reflection_share(
+        act=lambda p, data: checkins.reflection_share(
             reflection=reflection, actor=me, shared=data["done"]
         ),
         message=lambda p: (
@@ -568,7 +533,7 @@ def cohort_create(request: TenantRequest, org_slug: str) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            cohort = services.cohort_create(
+            cohort = cohorts.cohort_create(
                 organization=request.organization,
                 actor=me,
                 mentor=data["mentor"],
@@ -618,7 +583,7 @@ def cohort_check_in(request: TenantRequest, org_slug: str, pk: int) -> HttpRespo
     form = CheckInForm(request.POST, auto_id=_ids("checkin"))
     if form.is_valid():
         try:
-            created = services.cohort_check_in(
+            created = cohorts.cohort_check_in(
                 cohort=cohort, actor=request.employee, data=form.to_input()
             )
         except ValidationError as exc:

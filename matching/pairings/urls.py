@@ -1,6 +1,6 @@
 from django.urls import path
 
-from matching import views_pairings as views
+from matching.pairings import views
 
 urlpatterns = [
     path("mentoring/", views.my_mentoring, name="my_mentoring"),

@@ -1,0 +1,1 @@
+"""Exports of matching data (CSV pages and API)."""

@@ -1,0 +1,1 @@
+"""Programme analytics: how mentoring is going across the organisation."""
