@@ -6,7 +6,7 @@ in the same order) and idempotent: an organisation that already has people is le
 are written with bulk inserts and a single password hash shared by every account, so seeding takes a
 few seconds; the people services would audit and validate each person one by one, which a fixed,
 known-good data set does not need. The pairing history is written the same way, row for row what
-the lifecycle services (matching.pairings.services) would have written, without their notifications.
+the lifecycle services (`matching.pairings`) would have written, without their notifications.
 """
 
 from __future__ import annotations

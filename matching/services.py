@@ -1,5 +1,6 @@
 """Writes of the matching layer: mentor availability, accepting and dismissing suggestions
-(accepting proposes the pairing through `matching.pairings.services`), match settings. Recompute runs live in `matching.recompute`."""
+(accepting proposes the pairing through `matching.pairings.services`), match settings.
+Recompute runs live in `matching.recompute`."""
 
 from __future__ import annotations
 

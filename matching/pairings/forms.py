@@ -1,4 +1,5 @@
-"""Forms of the pairing pages. They parse input; matching.pairings.rules holds the rules and messages."""
+"""Forms of the pairing pages. They parse input; `matching.pairings.rules` holds the rules and
+messages."""
 
 from __future__ import annotations
 
