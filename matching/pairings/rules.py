@@ -34,6 +34,7 @@ RESPONSE_REMINDER_DAYS = 2
 CHECK_IN_GAP_DAYS = 14
 ENDING_REMINDER_DAYS = 3
 REVIEW_REMINDER_DAYS = 2
+# The task a pairing works on.
 TASK_MIN_LENGTH = 10
 TASK_MAX_LENGTH = 2000
 
@@ -180,7 +181,7 @@ def proposer_of(pairing: Pairing) -> Employee | None:
     return manager_of_mentee(pairing)
 
 
-# --- Words ------------------------------------------------------------------------------------
+# --- Links, titles and text ----------------------------------------------------------------------
 
 
 def pairing_url(pairing: Pairing) -> str:

@@ -41,7 +41,6 @@ from matching.pairings.forms import (
     ThankForm,
     mark_invalid,
 )
-from matching.pairings.rules import default_pairing_dates
 from mentorship.access import get_employee_for
 from mentorship.http import TenantRequest
 
@@ -507,7 +506,7 @@ def _groups(side: selectors.Side) -> list[tuple[list[Pairing], str]]:
 
 def _cohort_form(request: TenantRequest, data: Any = None) -> CohortForm:
     me = request.employee
-    start, end = default_pairing_dates(
+    start, end = rules.default_pairing_dates(
         organization=request.organization, today=timezone.localdate()
     )
     return CohortForm(
