@@ -1,5 +1,5 @@
-"""REST API for matching: mentor suggestions (accept, dismiss), pairings, match runs and the
-caller's mentor availability.
+"""REST API for matching: mentor suggestions (accept, dismiss), match runs and the caller's mentor
+availability (pairings: `matching.pairings.api`).
 
 These endpoints act for a person, like the web app: API clients (HR systems) do not reach them.
 Suggestions are the manager's tool: the mentee's managers (anyone above them in the org chart) and
@@ -11,136 +11,29 @@ mentee, the mentor, anyone above either of them and HR admins. Rows a member may
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
-from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from assessments.selectors import subtree_of
 from competencies.models import Competency
 from matching import recompute, selectors, services
-from matching.models import MatchRun, MatchSuggestion, Pairing
+from matching.api_base import HR_ADMIN, NUMERIC_ID, PERSON, below
+from matching.models import MatchRun, MatchSuggestion
+from matching.pairings.api import PairingSerializer, pairing_queryset
 from matching.pairings.rules import default_pairing_dates
 from mentorship.api import TenantViewSet
 from mentorship.api_base import IdFilter, TenantAPIView, TenantPrimaryKeyRelatedField
 from mentorship.models import Employee
-
-if TYPE_CHECKING:
-    from rest_framework.permissions import _PermissionClass
-
-NUMERIC_ID = "[0-9]+"
-
-
-class IsPerson(BasePermission):
-    """A member signed in: these endpoints act for a person, never for an API client."""
-
-    message = "Matching acts for a person signed in to the organisation; API clients cannot use it."
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return getattr(request, "employee", None) is not None
-
-
-class IsHRAdmin(IsPerson):
-    message = "Only HR admins can see and start matching runs."
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        if not super().has_permission(request, view):
-            self.message = IsPerson.message
-            return False
-        return bool(request.employee.is_hr_admin)  # type: ignore[attr-defined]
-
-
-PERSON: Sequence[_PermissionClass] = [IsAuthenticated, IsPerson]
-HR_ADMIN: Sequence[_PermissionClass] = [IsAuthenticated, IsHRAdmin]
-
-
-def _below(member: Employee) -> list[int]:
-    """Everyone below `member` in the org chart."""
-    direct, deeper = subtree_of(manager=member)
-    return [*direct, *deeper]
-
-
-# --- Pairings ------------------------------------------------------------------------------------
-class PairingSerializer(serializers.ModelSerializer):
-    mentee_name = serializers.CharField(source="mentee.name", read_only=True)
-    mentor_name = serializers.CharField(source="mentor.name", read_only=True)
-    competency_name = serializers.CharField(source="competency.name", read_only=True)
-
-    class Meta:
-        model = Pairing
-        fields = [
-            "id",
-            "mentee",
-            "mentee_name",
-            "mentor",
-            "mentor_name",
-            "competency",
-            "competency_name",
-            "suggestion",
-            "task",
-            "baseline_level",
-            "target_level",
-            "start_date",
-            "end_date",
-            "state",
-            "outcome",
-            "created_by",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = fields
-
-
-class PairingFilter(filters.FilterSet):
-    # Every filter is declared: generating them from the model would query outside a tenant scope.
-    mentee = IdFilter(field_name="mentee_id")
-    mentor = IdFilter(field_name="mentor_id")
-    competency = IdFilter(field_name="competency_id")
-    state = filters.ChoiceFilter(choices=Pairing.State.choices)
-
-    class Meta:
-        model = Pairing
-        fields: list[str] = []
-
-
-def pairing_queryset(member: Employee) -> QuerySet[Pairing]:
-    pairings = Pairing.objects.filter(organization_id=member.organization_id)
-    if not member.is_hr_admin:
-        people = [member.pk, *_below(member)]
-        pairings = pairings.filter(Q(mentee_id__in=people) | Q(mentor_id__in=people))
-    return pairings.select_related("mentee__user", "mentor__user", "competency").order_by(
-        "-created_at", "-id"
-    )
-
-
-@extend_schema(tags=["pairings"])
-class PairingViewSet(TenantViewSet):
-    """Mentoring pairings: one mentor, one mentee, one competency and one real piece of work, for
-    a few weeks. Read-only here; accept a suggestion to propose one. Visible to the mentee, the
-    mentor, anyone above either of them in the org chart and HR admins."""
-
-    permission_classes = PERSON
-    queryset = Pairing.objects.none()
-    serializer_class = PairingSerializer
-    filterset_class = PairingFilter
-    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
-    ordering_fields = ["created_at", "start_date", "end_date", "id"]
-    lookup_value_regex = NUMERIC_ID
-
-    def get_queryset(self) -> QuerySet[Pairing]:
-        assert self.member is not None
-        return pairing_queryset(self.member)
 
 
 # --- Suggestions ---------------------------------------------------------------------------------
@@ -269,7 +162,7 @@ class SuggestionViewSet(TenantViewSet):
         assert self.member is not None
         suggestions = MatchSuggestion.objects.filter(organization=self.organization)
         if not self.member.is_hr_admin:
-            suggestions = suggestions.filter(mentee_id__in=_below(self.member))
+            suggestions = suggestions.filter(mentee_id__in=below(self.member))
         return suggestions.select_related("mentee__user", "mentor__user", "competency").order_by(
             "mentee_id", "competency_id", "rank", "id"
         )

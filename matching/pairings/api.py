@@ -2,7 +2,7 @@
 decline, cancel, finish, extend, reassess, confirm, thank), practice plan items, check-ins,
 reflections and the timeline.
 
-`PairingLifecycleViewSet` extends the read-only pairings resource of matching.api (same list,
+`PairingLifecycleViewSet` extends the read-only pairings resource above (same list,
 detail and visibility, plus the `role` filter) and replaces it on the router:
 
     router.register("pairings", PairingLifecycleViewSet, basename="api-pairing")
@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -30,13 +30,90 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from matching.api import PairingFilter, PairingSerializer, PairingViewSet
+from matching.api_base import NUMERIC_ID, PERSON, below
 from matching.models import CheckIn, Pairing, PlanItem, Reflection
 from matching.pairings import checkins, plan_items, rules, selectors, services
 from matching.pairings.access import get_pairing_for, get_plan_item_for
+from mentorship.api import TenantViewSet
+from mentorship.api_base import IdFilter
+from mentorship.models import Employee
+
+
+# --- The pairings resource ------------------------------------------------------------------------
+class PairingSerializer(serializers.ModelSerializer):
+    mentee_name = serializers.CharField(source="mentee.name", read_only=True)
+    mentor_name = serializers.CharField(source="mentor.name", read_only=True)
+    competency_name = serializers.CharField(source="competency.name", read_only=True)
+
+    class Meta:
+        model = Pairing
+        fields = [
+            "id",
+            "mentee",
+            "mentee_name",
+            "mentor",
+            "mentor_name",
+            "competency",
+            "competency_name",
+            "suggestion",
+            "task",
+            "baseline_level",
+            "target_level",
+            "start_date",
+            "end_date",
+            "state",
+            "outcome",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class PairingFilter(filters.FilterSet):
+    # Every filter is declared: generating them from the model would query outside a tenant scope.
+    mentee = IdFilter(field_name="mentee_id")
+    mentor = IdFilter(field_name="mentor_id")
+    competency = IdFilter(field_name="competency_id")
+    state = filters.ChoiceFilter(choices=Pairing.State.choices)
+
+    class Meta:
+        model = Pairing
+        fields: list[str] = []
+
+
+def pairing_queryset(member: Employee) -> QuerySet[Pairing]:
+    pairings = Pairing.objects.filter(organization_id=member.organization_id)
+    if not member.is_hr_admin:
+        people = [member.pk, *below(member)]
+        pairings = pairings.filter(Q(mentee_id__in=people) | Q(mentor_id__in=people))
+    return pairings.select_related("mentee__user", "mentor__user", "competency").order_by(
+        "-created_at", "-id"
+    )
+
+
+@extend_schema(tags=["pairings"])
+class PairingViewSet(TenantViewSet):
+    """Mentoring pairings: one mentor, one mentee, one competency and one real piece of work, for
+    a few weeks. Read-only here; accept a suggestion to propose one. Visible to the mentee, the
+    mentor, anyone above either of them in the org chart and HR admins."""
+
+    permission_classes = PERSON
+    queryset = Pairing.objects.none()
+    serializer_class = PairingSerializer
+    filterset_class = PairingFilter
+    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
+    ordering_fields = ["created_at", "start_date", "end_date", "id"]
+    lookup_value_regex = NUMERIC_ID
+
+    def get_queryset(self) -> QuerySet[Pairing]:
+        assert self.member is not None
+        return pairing_queryset(self.member)
+
 
 # --- Serializers ----------------------------------------------------------------------------------
 
