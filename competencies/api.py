@@ -19,9 +19,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from competencies import services
+from competencies import services, sync
 from competencies.models import Competency, LevelBehaviour, ProficiencyLevel, Role, RoleRequirement
-from mentorship import services as org_services
 from mentorship.api import UPSERT_RESULTS, TenantViewSet
 
 
@@ -342,7 +341,7 @@ class RoleViewSet(TenantViewSet):
         """Create or update the role with this code (name, family, description); says whether it
         was created, updated or unchanged (201 when created). Requirements are set per
         competency."""
-        role, result = org_services.role_upsert(
+        role, result = sync.role_upsert(
             organization=self.organization,
             actor=self.member,
             code=code,

@@ -5,11 +5,14 @@ class CompetenciesConfig(AppConfig):
     name = "competencies"
 
     def ready(self) -> None:
-        # Every new organisation starts with the default proficiency scale. The tenancy core
-        # cannot import this layer, so this layer registers itself with it.
+        # The tenancy core cannot import this layer, so this layer registers itself with its hooks:
+        # every new organisation starts with the default proficiency scale, and the people sync
+        # finds roles (by id or HR code) through this layer.
         from competencies.services import scale_ensure_default
-        from mentorship import services as org_services
+        from competencies.sync import RoleDirectory
+        from mentorship import hooks
 
-        org_services.organization_created_hooks.append(
-            lambda org: scale_ensure_default(organization=org)
+        hooks.register_organization_created_hook_in_transaction(
+            lambda organization: scale_ensure_default(organization=organization)
         )
+        hooks.register_role_directory(RoleDirectory())

@@ -16,7 +16,6 @@ class MatchingConfig(AppConfig):
 
         # People who leave: their proposed pairings are cancelled, active ones flagged.
         from matching.pairings.leavers import on_employees_deactivated
-        from mentorship.services import employee_deactivated_hooks
+        from mentorship.hooks import register_deactivation_hook_in_transaction
 
-        if on_employees_deactivated not in employee_deactivated_hooks:
-            employee_deactivated_hooks.append(on_employees_deactivated)
+        register_deactivation_hook_in_transaction(on_employees_deactivated)

@@ -26,13 +26,26 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from mentorship import services
+from mentorship import hooks, services, sync
 from mentorship.api_base import IdFilter, TenantAPIView, TenantPrimaryKeyRelatedField
 from mentorship.models import Department, Employee
-from mentorship.services import BulkResult
+from mentorship.sync import BulkResult
 
-# The role model lives in the competency layer above; reach it through the relation, not an import.
-Role: type[models.Model] = Employee._meta.get_field("role").related_model
+
+class RoleField(serializers.PrimaryKeyRelatedField):
+    """A role id in a request body, looked up only inside the request's organisation (like
+    TenantPrimaryKeyRelatedField). Roles belong to the competency layer above, which provides
+    them through mentorship.hooks."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("pk_field", serializers.IntegerField())
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> Any:
+        organization = getattr(self.context.get("request"), "organization", None)
+        if organization is None:  # no organisation, no role: any id "does not exist"
+            return Employee.objects.none()
+        return hooks.roles_of(organization)
 
 
 class TenantViewSet(
@@ -256,7 +269,7 @@ class DepartmentViewSet(TenantViewSet):
     def upsert(self, request: Request, code: str) -> Response:
         """Create or update the department with this code; says whether it was created, updated
         or unchanged (201 when created)."""
-        department, result = services.department_upsert(
+        department, result = sync.department_upsert(
             organization=self.organization,
             actor=self.member,
             code=code,
@@ -269,7 +282,7 @@ class DepartmentViewSet(TenantViewSet):
         """Create or update up to 5,000 departments by code, all or nothing: any invalid row and
         nothing changes (400 lists every bad row). Sending the same rows again changes nothing."""
         data = self.bulk_input(request, DepartmentBulkSerializer)
-        result = services.departments_bulk_upsert(
+        result = sync.departments_bulk_upsert(
             organization=self.organization,
             actor=self.member,
             rows=data["departments"],
@@ -312,7 +325,7 @@ class EmployeeInputSerializer(serializers.Serializer):
     job_title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     department = TenantPrimaryKeyRelatedField(Department, required=False, allow_null=True)
     manager = TenantPrimaryKeyRelatedField(Employee, required=False, allow_null=True)
-    role = TenantPrimaryKeyRelatedField(Role, required=False, allow_null=True)
+    role = RoleField(required=False, allow_null=True)
     external_id = serializers.CharField(
         max_length=100, required=False, allow_blank=True, help_text="The person's id in HR."
     )
@@ -487,7 +500,7 @@ class EmployeeViewSet(TenantViewSet):
         """Create or update the person with this HR id; says whether they were created, updated or
         unchanged (201 when created). The manager, department and role are given by HR id and
         code."""
-        employee, result = services.employee_upsert(
+        employee, result = sync.employee_upsert(
             organization=self.organization,
             actor=self.member,
             external_id=external_id,
@@ -502,7 +515,7 @@ class EmployeeViewSet(TenantViewSet):
         manager, department or role, a loop of managers, a duplicate id or e-mail...). Sending
         the same rows again changes nothing and the counts say so."""
         data = self.bulk_input(request, EmployeeBulkSerializer)
-        result = services.employees_bulk_upsert(
+        result = sync.employees_bulk_upsert(
             organization=self.organization,
             actor=self.member,
             rows=data["employees"],

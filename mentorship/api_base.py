@@ -51,7 +51,7 @@ from mentorship.oauth import (
     acting_as_client,
     token_scopes,
 )
-from mentorship.services import BulkValidationError
+from mentorship.sync import BulkValidationError
 
 if TYPE_CHECKING:
     from rest_framework.permissions import _PermissionClass

@@ -9,12 +9,9 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.db.models import Exists, OuterRef, Q
 
-from mentorship import selectors
+from mentorship import hooks, selectors
 from mentorship.models import Department, Employee, Organization, User
 from mentorship.services import MAX_MENTOR_CAPACITY, MIN_MENTOR_CAPACITY, time_zone_choices
-
-# The role model lives in the competency layer; reach it through the foreign key, not an import.
-Role: Any = Employee._meta.get_field("role").related_model
 
 
 class StyledForm(forms.Form):
@@ -59,7 +56,7 @@ class EmployeeForm(StyledForm):
         queryset=Employee.objects.none(), required=False, empty_label="Nobody (top of the chart)"
     )
     role = forms.ModelChoiceField(
-        queryset=Role.objects.none(),
+        queryset=None,  # the organisation's roles, set per form
         required=False,
         empty_label="No role yet",
         help_text="The role sets which competencies this person is assessed against.",
@@ -113,9 +110,9 @@ class EmployeeForm(StyledForm):
             current_roles |= Q(
                 pk=instance.role_id
             )  # an archived role stays selectable for its holder
-        fields["role"].queryset = Role.objects.filter(
-            current_roles, organization=organization
-        ).order_by("name")
+        fields["role"].queryset = (
+            hooks.roles_of(organization).filter(current_roles).order_by("name")
+        )
         fields["time_zone"].choices = [(tz, tz) for tz in time_zone_choices()]
 
 
@@ -149,7 +146,9 @@ class PeopleFilterForm(StyledForm):
         queryset=Employee.objects.none(), required=False, empty_label="Any manager"
     )
     role = forms.ModelChoiceField(
-        queryset=Role.objects.none(), required=False, empty_label="Any role"
+        queryset=None,  # the organisation's roles, set per form
+        required=False,
+        empty_label="Any role",
     )
     status = forms.ChoiceField(choices=STATUS_CHOICES, required=False, initial="active")
 
@@ -166,7 +165,7 @@ class PeopleFilterForm(StyledForm):
             .select_related("user")
             .order_by("user__last_name", "user__first_name", "id")
         )
-        fields["role"].queryset = Role.objects.filter(organization=organization).order_by("name")
+        fields["role"].queryset = hooks.roles_of(organization).order_by("name")
 
     def filters(self) -> dict[str, Any]:
         """Keyword arguments for `selectors.employee_list`; invalid values are ignored."""

@@ -1,6 +1,6 @@
 """People CSV import: parse an upload into rows, preview them with a dry run, apply them in batches.
 
-The rows are exactly what `services.employees_bulk_upsert` takes (the service behind the API's
+The rows are exactly what `sync.employees_bulk_upsert` takes (the service behind the API's
 bulk endpoint), so a CSV file and an HR system's payload follow the same rules and messages. Every
 row keeps the CSV line it came from (the header is line 1), so errors point at the line to fix.
 
@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
 
+from celery import current_app
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from mentorship import services
+from mentorship import sync
 from mentorship.audit import audit_record
 from mentorship.exports import FORMULA_STARTS, PEOPLE_COLUMNS
 from mentorship.models import AuditEntry, Employee, Organization, PeopleImport
@@ -37,6 +38,7 @@ logger = logging.getLogger(__name__)
 COLUMNS: tuple[str, ...] = PEOPLE_COLUMNS
 REQUIRED_COLUMNS: tuple[str, ...] = ("external_id", "email", "first_name", "last_name")
 
+PEOPLE_IMPORT_TASK = "mentorship.people_import_run"  # defined in mentorship.tasks
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
 # Rows applied per transaction: each batch commits and moves the progress bar.
@@ -256,7 +258,7 @@ class Counts:
     deactivated: int = 0
     reactivated: int = 0
 
-    def add(self, result: services.BulkResult) -> None:
+    def add(self, result: sync.BulkResult) -> None:
         self.created += result.created
         self.updated += result.updated
         self.unchanged += result.unchanged
@@ -283,17 +285,17 @@ def _upsert(
     rows: list[dict[str, str]],
     indexes: Sequence[int],
     dry_run: bool = False,
-) -> services.BulkResult | RowErrors:
+) -> sync.BulkResult | RowErrors:
     """One call of the bulk service over `rows[i] for i in indexes`: its result, or its errors
     with indexes into `rows`."""
     try:
-        return services.employees_bulk_upsert(
+        return sync.employees_bulk_upsert(
             organization=organization,
             actor=actor,
             rows=[rows[i] for i in indexes],
             dry_run=dry_run,
         )
-    except services.BulkValidationError as exc:
+    except sync.BulkValidationError as exc:
         return [error | {"index": indexes[error["index"]]} for error in exc.errors]
     except ValidationError as exc:
         # A problem with the request as a whole (the service's row limit, for one).
@@ -465,11 +467,9 @@ def people_import_confirm(*, people_import: PeopleImport, actor: Employee) -> Pe
         ),
         changes={"expected": people_import.counts},
     )
-    # Imported here, not at the top: the task module imports this one.
-    from mentorship.tasks import people_import_run
-
     import_id = people_import.pk
-    transaction.on_commit(lambda: people_import_run.delay(import_id))
+    # By name: the task module imports this one.
+    transaction.on_commit(lambda: current_app.tasks[PEOPLE_IMPORT_TASK].delay(import_id))
     return people_import
 
 

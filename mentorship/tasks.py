@@ -19,7 +19,7 @@ def ping(token: str) -> dict[str, str]:
     return {"token": token, "at": timezone.now().isoformat()}
 
 
-@shared_task(name="mentorship.people_import_run")
+@shared_task(name=imports.PEOPLE_IMPORT_TASK)
 def people_import_run(import_id: int) -> dict[str, object]:
     """Apply a confirmed people CSV import (see `imports.people_import_apply`); safe to run twice."""
     with scopes_disabled():

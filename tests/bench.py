@@ -162,7 +162,7 @@ def bench_bulk_upsert() -> list[Result]:
     by code) in one request's worth of rows; then sends the same rows again."""
     from django.db import transaction
 
-    from mentorship import services
+    from mentorship import sync as hr_sync
     from mentorship.models import Organization
     from tests.factories import DepartmentFactory, OrganizationFactory, RoleFactory
 
@@ -186,9 +186,9 @@ def bench_bulk_upsert() -> list[Result]:
         for i in range(size)
     ]
 
-    def sync() -> services.BulkResult:
+    def sync() -> hr_sync.BulkResult:
         with scopes_disabled():
-            return services.employees_bulk_upsert(organization=organization, actor=None, rows=rows)
+            return hr_sync.employees_bulk_upsert(organization=organization, actor=None, rows=rows)
 
     def create_and_roll_back() -> None:
         with transaction.atomic():

@@ -11,8 +11,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from mentorship import services
+from mentorship import hooks, services
+from mentorship import sync as hr_sync
 from mentorship.models import AuditEntry, Department, Employee, Organization, User
+from mentorship.sync import engine
 from tests.api.helpers import assert_error
 from tests.api.test_oauth import api_as_client
 from tests.factories import DepartmentFactory, EmployeeFactory, RoleFactory, UserFactory
@@ -32,11 +34,11 @@ def person(ext: str, **fields: Any) -> dict[str, Any]:
     }
 
 
-def sync(org: Organization, rows: list[dict[str, Any]], **kwargs: Any) -> services.BulkResult:
-    return services.employees_bulk_upsert(organization=org, actor=None, rows=rows, **kwargs)
+def sync(org: Organization, rows: list[dict[str, Any]], **kwargs: Any) -> hr_sync.BulkResult:
+    return hr_sync.employees_bulk_upsert(organization=org, actor=None, rows=rows, **kwargs)
 
 
-def row_errors(exc: pytest.ExceptionInfo[services.BulkValidationError]) -> dict[int, set[str]]:
+def row_errors(exc: pytest.ExceptionInfo[hr_sync.BulkValidationError]) -> dict[int, set[str]]:
     return {e["index"]: set(e["errors"]) for e in exc.value.errors}
 
 
@@ -63,7 +65,7 @@ def chart(org: Organization, hr: Employee) -> list[dict[str, Any]]:
 
 def test_a_payload_creates_people_with_managers_departments_and_roles(org, chart) -> None:
     result = sync(org, chart)
-    assert result == services.BulkResult(created=3)
+    assert result == hr_sync.BulkResult(created=3)
     e1, e2, e3 = (Employee.objects.get(organization=org, external_id=x) for x in ("E1", "E2", "E3"))
     assert (e3.manager, e2.manager, e1.manager) == (e2, e1, None)
     assert e3.department.code == e2.department.code == "SALES"
@@ -79,7 +81,7 @@ def test_the_same_payload_twice_changes_nothing_and_writes_nothing(org, chart) -
     sync(org, chart)
     with CaptureQueriesContext(connection) as ctx:
         result = sync(org, chart)
-    assert result == services.BulkResult(unchanged=3)
+    assert result == hr_sync.BulkResult(unchanged=3)
     assert writes(ctx) == []
 
 
@@ -87,7 +89,7 @@ def test_changes_are_counted_and_audited_field_by_field(org, chart) -> None:
     sync(org, chart)
     chart[0] = {"external_id": "E3", "job_title": "Senior AE", "manager_external_id": "E1"}
     result = sync(org, chart)
-    assert result == services.BulkResult(updated=1, unchanged=2)
+    assert result == hr_sync.BulkResult(updated=1, unchanged=2)
     e3 = Employee.objects.get(organization=org, external_id="E3")
     assert e3.job_title == "Senior AE" and e3.manager.external_id == "E1"
     assert e3.user.first_name == "E3"  # keys left out keep their value
@@ -115,7 +117,7 @@ def test_blank_codes_clear_the_department_role_and_manager(org, chart) -> None:
 def test_a_dry_run_counts_without_writing(org, chart) -> None:
     with CaptureQueriesContext(connection) as ctx:
         result = sync(org, chart, dry_run=True)
-    assert result == services.BulkResult(created=3)
+    assert result == hr_sync.BulkResult(created=3)
     assert writes(ctx) == []
     assert not Employee.objects.filter(organization=org, external_id="E1").exists()
 
@@ -124,7 +126,7 @@ def test_a_member_without_an_hr_id_is_claimed_by_e_mail(org, employee) -> None:
     employee.external_id = ""
     employee.save(update_fields=["external_id"])
     result = sync(org, [{"external_id": "W-9", "email": "EMPLOYEE@acme.test", "job_title": "Dev"}])
-    assert result == services.BulkResult(updated=1)
+    assert result == hr_sync.BulkResult(updated=1)
     employee.refresh_from_db()
     assert employee.external_id == "W-9" and employee.job_title == "Dev"
 
@@ -145,8 +147,8 @@ def test_deactivating_moves_reports_up_ends_sessions_and_runs_hooks(org, chart, 
     sync(org, chart)
     seen: list[tuple[int, list[int]]] = []
     monkeypatch.setattr(
-        services,
-        "employee_deactivated_hooks",
+        hooks,
+        "_deactivation_hooks_in_transaction",
         [lambda *, organization, employee_ids, actor: seen.append((organization.pk, employee_ids))],
     )
     e2 = Employee.objects.get(organization=org, external_id="E2")
@@ -156,7 +158,7 @@ def test_deactivating_moves_reports_up_ends_sessions_and_runs_hooks(org, chart, 
 
     result = sync(org, [{"external_id": "E2", "active": "false"}])
 
-    assert result == services.BulkResult(updated=1, deactivated=1)
+    assert result == hr_sync.BulkResult(updated=1, deactivated=1)
     e2.refresh_from_db()
     e3 = Employee.objects.get(organization=org, external_id="E3")
     assert not e2.is_active and e3.manager.external_id == "E1"
@@ -166,14 +168,14 @@ def test_deactivating_moves_reports_up_ends_sessions_and_runs_hooks(org, chart, 
     moved = AuditEntry.objects.get(subject_id=e3.pk, action="manager_changed")
     assert "because" in moved.summary
     # Again: nothing to do.
-    assert sync(org, [{"external_id": "E2", "active": False}]) == services.BulkResult(unchanged=1)
+    assert sync(org, [{"external_id": "E2", "active": False}]) == hr_sync.BulkResult(unchanged=1)
 
 
 def test_deactivating_one_person_runs_the_same_hooks(org, employee, monkeypatch) -> None:
     seen: list[list[int]] = []
     monkeypatch.setattr(
-        services,
-        "employee_deactivated_hooks",
+        hooks,
+        "_deactivation_hooks_in_transaction",
         [lambda *, organization, employee_ids, actor: seen.append(employee_ids)],
     )
     services.employee_deactivate(employee=employee, actor=None)
@@ -185,7 +187,7 @@ def test_reactivating_someone_whose_manager_has_left_puts_them_at_the_top(org, c
     # Left over from before: an inactive person still under a manager who has left since.
     Employee.objects.filter(organization=org, external_id__in=["E2", "E3"]).update(is_active=False)
     result = sync(org, [{"external_id": "E3", "active": True}])
-    assert result == services.BulkResult(updated=1, reactivated=1)
+    assert result == hr_sync.BulkResult(updated=1, reactivated=1)
     e3 = Employee.objects.get(organization=org, external_id="E3")
     assert e3.is_active and e3.manager is None
 
@@ -197,16 +199,16 @@ def test_people_leaving_together_move_their_reports_past_both(org, chart) -> Non
     result = sync(
         org, [{"external_id": "E3", "active": False}, {"external_id": "E2", "active": False}]
     )
-    assert result == services.BulkResult(updated=2, deactivated=2)
+    assert result == hr_sync.BulkResult(updated=2, deactivated=2)
     e4_now = Employee.objects.get(organization=org, external_id="E4")
     assert e4_now.manager.external_id == "E1"
 
 
 def test_the_last_hr_admin_cannot_be_removed(org, hr) -> None:
-    with pytest.raises(services.BulkValidationError) as exc:
+    with pytest.raises(hr_sync.BulkValidationError) as exc:
         sync(org, [{"external_id": hr.external_id, "active": False}])
     assert row_errors(exc) == {0: {"active"}}
-    with pytest.raises(services.BulkValidationError) as exc:
+    with pytest.raises(hr_sync.BulkValidationError) as exc:
         sync(org, [{"external_id": hr.external_id, "is_hr_admin": False}])
     assert row_errors(exc) == {0: {"is_hr_admin"}}
     hr.refresh_from_db()
@@ -215,8 +217,8 @@ def test_the_last_hr_admin_cannot_be_removed(org, hr) -> None:
 
 def test_people_cannot_deactivate_themselves(org, hr) -> None:
     EmployeeFactory(organization=org, is_hr_admin=True)
-    with pytest.raises(services.BulkValidationError) as exc:
-        services.employees_bulk_upsert(
+    with pytest.raises(hr_sync.BulkValidationError) as exc:
+        hr_sync.employees_bulk_upsert(
             organization=org, actor=hr, rows=[{"external_id": hr.external_id, "active": False}]
         )
     assert row_errors(exc) == {0: {"active"}}
@@ -236,7 +238,7 @@ def test_a_loop_of_managers_across_the_payload_is_refused(org, chart) -> None:
             "manager_external_id": "E9",
         },
     ]
-    with pytest.raises(services.BulkValidationError) as exc:
+    with pytest.raises(hr_sync.BulkValidationError) as exc:
         sync(org, rows)
     assert row_errors(exc) == {0: {"manager_external_id"}, 1: {"manager_external_id"}}
     message = exc.value.errors[0]["errors"]["manager_external_id"][0]
@@ -246,7 +248,7 @@ def test_a_loop_of_managers_across_the_payload_is_refused(org, chart) -> None:
 
 def test_a_loop_made_only_of_new_rows_is_refused(org, hr) -> None:
     rows = [person("A", manager_external_id="B"), person("B", manager_external_id="A")]
-    with pytest.raises(services.BulkValidationError) as exc:
+    with pytest.raises(hr_sync.BulkValidationError) as exc:
         sync(org, rows)
     assert row_errors(exc) == {0: {"manager_external_id"}, 1: {"manager_external_id"}}
     assert not Employee.objects.filter(organization=org, external_id__in=["A", "B"]).exists()
@@ -264,7 +266,7 @@ def test_every_bad_row_is_reported_and_nothing_is_written(org, chart) -> None:
         "not an object",  # 9
         person("E10", time_zone="Mars/Olympus"),
     ]
-    with pytest.raises(services.BulkValidationError) as exc:
+    with pytest.raises(hr_sync.BulkValidationError) as exc:
         sync(org, rows)
     assert row_errors(exc) == {
         3: {"external_id"},
@@ -285,13 +287,13 @@ def test_every_bad_row_is_reported_and_nothing_is_written(org, chart) -> None:
 def test_an_e_mail_taken_by_another_account_cannot_be_given_to_someone(org, chart) -> None:
     sync(org, chart)
     UserFactory(email="taken@example.com")
-    with pytest.raises(services.BulkValidationError) as exc:
+    with pytest.raises(hr_sync.BulkValidationError) as exc:
         sync(org, [{"external_id": "E2", "email": "taken@example.com"}])
     assert row_errors(exc) == {0: {"email"}}
 
 
 def test_a_member_with_another_hr_id_cannot_be_claimed_by_e_mail(org, employee) -> None:
-    with pytest.raises(services.BulkValidationError) as exc:
+    with pytest.raises(hr_sync.BulkValidationError) as exc:
         sync(org, [person("NEW", email="employee@acme.test")])
     assert employee.external_id in exc.value.errors[0]["errors"]["email"][0]
 
@@ -300,20 +302,20 @@ def test_an_archived_role_cannot_be_given(org, hr) -> None:
     from django.utils import timezone
 
     RoleFactory(organization=org, code="OLD", archived_at=timezone.now())
-    with pytest.raises(services.BulkValidationError) as exc:
+    with pytest.raises(hr_sync.BulkValidationError) as exc:
         sync(org, [person("E1", role_code="OLD")])
     assert row_errors(exc) == {0: {"role_code"}}
 
 
 def test_a_deactivated_manager_cannot_be_chosen(org, chart) -> None:
     sync(org, chart)
-    with pytest.raises(services.BulkValidationError) as exc:
+    with pytest.raises(hr_sync.BulkValidationError) as exc:
         sync(org, [{"external_id": "E2", "active": False}, person("E4", manager_external_id="E2")])
     assert row_errors(exc) == {1: {"manager_external_id"}}
 
 
 def test_rows_beyond_the_service_limit_are_refused(org, monkeypatch) -> None:
-    monkeypatch.setattr(services, "BULK_MAX_ROWS", 2)
+    monkeypatch.setattr(engine, "BULK_MAX_ROWS", 2)
     with pytest.raises(services.ValidationError):
         sync(org, [person("A"), person("B"), person("C")])
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from competencies import sync as role_sync
 from competencies.models import Role
 from mentorship import services
+from mentorship import sync as hr_sync
 from mentorship.models import AuditEntry, Department, Employee
 from tests.api.helpers import assert_error
 from tests.api.test_oauth import api_as_client
@@ -101,14 +103,14 @@ def test_an_hr_id_with_dots_and_spaces_works(api_for, hr) -> None:
 
 
 def test_service_upsert_reports_what_it_did(org, hr) -> None:
-    employee, result = services.employee_upsert(
+    employee, result = hr_sync.employee_upsert(
         organization=org, actor=hr, external_id="S-1", fields=nina()
     )
     assert result == "created" and employee.external_id == "S-1"
-    _, result = services.employee_upsert(organization=org, actor=hr, external_id="S-1", fields={})
+    _, result = hr_sync.employee_upsert(organization=org, actor=hr, external_id="S-1", fields={})
     assert result == "unchanged"
     with pytest.raises(services.ValidationError) as exc:
-        services.employee_upsert(
+        hr_sync.employee_upsert(
             organization=org, actor=hr, external_id="S-2", fields={"email": "bad"}
         )
     assert set(exc.value.message_dict) == {"email", "first_name"}
@@ -207,10 +209,10 @@ def test_roles_bulk_service_is_all_or_nothing(org, hr) -> None:
         {"code": "B", "name": "alpha"},
         {"code": "A", "name": "Again"},
     ]
-    with pytest.raises(services.BulkValidationError) as exc:
-        services.roles_upsert(organization=org, actor=hr, rows=rows)
+    with pytest.raises(hr_sync.BulkValidationError) as exc:
+        role_sync.roles_upsert(organization=org, actor=hr, rows=rows)
     assert {e["index"] for e in exc.value.errors} == {0, 1, 2}
     assert exc.value.key == "roles"
-    result = services.roles_upsert(organization=org, actor=hr, rows=rows[:1])
-    assert result == services.BulkResult(created=1)
-    assert services.roles_upsert(organization=org, actor=hr, rows=rows[:1]).unchanged == 1
+    result = role_sync.roles_upsert(organization=org, actor=hr, rows=rows[:1])
+    assert result == hr_sync.BulkResult(created=1)
+    assert role_sync.roles_upsert(organization=org, actor=hr, rows=rows[:1]).unchanged == 1

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from mentorship import services
+from mentorship import hooks, services
 from mentorship.models import AuditEntry, Department, Employee, Organization, User
 from tests.factories import DepartmentFactory, EmployeeFactory, RoleFactory
 
@@ -51,7 +51,9 @@ def audit_actions_for_org(org: Organization) -> list[str]:
 
 def test_organization_create_runs_registered_hooks(db, monkeypatch) -> None:
     seen: list[str] = []
-    monkeypatch.setattr(services, "organization_created_hooks", [lambda o: seen.append(o.slug)])
+    monkeypatch.setattr(
+        hooks, "_organization_created_hooks_in_transaction", [lambda o: seen.append(o.slug)]
+    )
     services.organization_create(name="Hooli", slug="hooli")
     assert seen == ["hooli"]
 

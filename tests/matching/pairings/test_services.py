@@ -643,9 +643,10 @@ def test_only_the_mentee_reflects(team, active) -> None:
 def test_someone_leaving_cancels_proposals_and_flags_running_pairings(
     team, proposed, monkeypatch
 ) -> None:
+    from mentorship import hooks
     from mentorship import services as people
 
-    monkeypatch.setattr(people, "employee_deactivated_hooks", [leavers.on_employees_deactivated])
+    monkeypatch.setattr(hooks, "_deactivation_hooks_in_transaction", [leavers.on_employees_deactivated])
     running = propose(team, competency=team.writing)
     services.pairing_accept(pairing=running, actor=team.sam)
 
