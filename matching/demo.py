@@ -25,7 +25,7 @@ from django_scopes import scopes_disabled
 from assessments.models import Assessment, SkillProfile
 from assessments.services import SubmittedAssessment, assessments_load_submitted
 from competencies.models import Competency, LevelBehaviour, ProficiencyLevel, Role, RoleRequirement
-from competencies.onet import onet_import
+from competencies.onet.services import onet_import
 from competencies.services import scale_ensure_default
 from matching.models import CheckIn, Pairing, PairingEvent, PlanItem, ReminderSent
 from matching.pairings.rules import behaviour_lines, mentor_response_days

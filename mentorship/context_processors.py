@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from mentorship.notifications import unread_count
+from mentorship.notifications.services import unread_count
 
 
 def tenant(request: HttpRequest) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from mentorship import imports
+from mentorship.imports import services as imports
 from mentorship.models import Organization, PeopleImport
 
 

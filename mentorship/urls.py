@@ -9,17 +9,18 @@ from mentorship.forms import PasswordResetForm
 
 org_patterns = [
     path("", views.dashboard, name="dashboard"),
-    path("", include("mentorship.urls_people")),
-    path("model/import/", include("competencies.urls_import")),
+    path("", include("mentorship.people.urls")),
+    path("model/import/", include("competencies.onet.urls")),
     path("model/", include("competencies.urls")),
     path("", include("assessments.urls")),
     path("", include("matching.urls")),
     path("", include("matching.pairings.urls")),
-    path("notifications/", include("mentorship.views_notifications")),
-    path("", include("mentorship.urls_import")),
-    path("", include("assessments.urls_export")),
+    path("notifications/", include("mentorship.notifications.urls")),
+    path("", include("mentorship.imports.urls")),
+    path("", include("mentorship.exports.urls")),
+    path("", include("assessments.exports.urls")),
     path("", include("matching.exports.urls")),
-    path("settings/api-clients/", include("mentorship.urls_clients")),
+    path("settings/api-clients/", include("mentorship.clients.urls")),
 ]
 
 urlpatterns = [

@@ -4,7 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from assessments.api import AssessmentViewSet, GapViewSet, GoalViewSet, SkillProfileViewSet
-from assessments.api_export import GapExportViewSet, SkillProfileExportViewSet
+from assessments.exports.api import GapExportViewSet, SkillProfileExportViewSet
 from competencies.api import CompetencyViewSet, RoleViewSet, ScaleViewSet
 from matching.api import (
     MatchRunViewSet,
@@ -15,7 +15,7 @@ from matching.exports.api import PairingExportViewSet
 from matching.pairings.api import PairingLifecycleViewSet
 from matching.programme.api import ProgrammeView
 from mentorship.api import DepartmentViewSet, EmployeeViewSet
-from mentorship.api_export import PeopleExportViewSet
+from mentorship.exports.api import PeopleExportViewSet
 
 router = DefaultRouter()
 router.register("departments", DepartmentViewSet, basename="api-department")

@@ -217,7 +217,7 @@ def bench_csv_import() -> list[Result]:
     """The issue's case: HR imports a 10,000-person CSV (a ten-wide org chart, managers by HR id,
     departments and roles by code): the upload's preview (parse and dry run), then the import the
     Celery task runs in batches after confirming."""
-    from mentorship import imports
+    from mentorship.imports import services as imports
     from mentorship.models import Organization, PeopleImport
     from tests.factories import DepartmentFactory, EmployeeFactory, OrganizationFactory, RoleFactory
 

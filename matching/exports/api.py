@@ -8,7 +8,7 @@ from typing import Any
 from rest_framework.request import Request
 
 from matching.exports import builders
-from mentorship.api_export import CSVExportViewSet, csv_download_schema
+from mentorship.exports.api import CSVExportViewSet, csv_download_schema
 
 
 class PairingExportViewSet(CSVExportViewSet):

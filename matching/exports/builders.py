@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from django.http import StreamingHttpResponse
 
 from matching.models import Pairing
-from mentorship.exports import CHUNK_SIZE, csv_response, export_filename
+from mentorship.exports.builders import CHUNK_SIZE, csv_response, export_filename
 from mentorship.models import Organization
 
 PAIRING_COLUMNS: tuple[str, ...] = (

@@ -14,7 +14,7 @@ from matching.models import Pairing, PairingEvent, ReminderSent
 from matching.pairings.rules import pairing_url
 from mentorship.audit import audit_record
 from mentorship.models import Employee
-from mentorship.notifications import notify
+from mentorship.notifications.services import notify
 
 
 def locked_pairing(pairing: Pairing) -> Pairing:

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from matching.programme import selectors
 from mentorship.api_base import TenantAPIView
-from mentorship.api_export import HRAdminExport
+from mentorship.exports.api import HRAdminExport
 
 
 class ProgrammeReader(HRAdminExport):

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_scopes import scopes_disabled
 
-from competencies.onet import DEFAULT_DIR, onet_import
+from competencies.onet.services import DEFAULT_DIR, onet_import
 from mentorship.models import Organization
 
 

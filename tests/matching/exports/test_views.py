@@ -10,7 +10,7 @@ from matching.exports.builders import PAIRING_COLUMNS
 from matching.models import Pairing
 from mentorship.models import Employee
 from tests.factories import CompetencyFactory, EmployeeFactory
-from tests.mentorship.test_exports import assert_download_name, read_csv
+from tests.mentorship.exports.test_exports import assert_download_name, read_csv
 
 URL = "/o/acme/exports/pairings.csv"
 API_URL = "/api/v1/exports/pairings.csv"

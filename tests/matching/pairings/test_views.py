@@ -14,7 +14,7 @@ from matching.models import CheckIn, Pairing, PlanItem, Reflection
 from matching.pairings import services
 from matching.pairings.services import pairing_propose
 from mentorship.models import Notification
-from mentorship.notifications import notify
+from mentorship.notifications.services import notify
 
 State = Pairing.State
 HTMX = {"HTTP_HX_REQUEST": "true"}

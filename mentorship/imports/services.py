@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from mentorship import sync
 from mentorship.audit import audit_record
-from mentorship.exports import FORMULA_STARTS, PEOPLE_COLUMNS
+from mentorship.exports.builders import FORMULA_STARTS, PEOPLE_COLUMNS
 from mentorship.models import AuditEntry, Employee, Organization, PeopleImport
 
 logger = logging.getLogger(__name__)

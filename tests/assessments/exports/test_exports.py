@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from assessments import selectors
-from assessments.exports import GAP_COLUMNS, SKILL_PROFILE_COLUMNS
+from assessments.exports.builders import GAP_COLUMNS, SKILL_PROFILE_COLUMNS
 from tests.api.helpers import assess
 from tests.factories import (
     CompetencyFactory,
@@ -14,7 +14,7 @@ from tests.factories import (
     RoleFactory,
     RoleRequirementFactory,
 )
-from tests.mentorship.test_exports import assert_download_name, read_csv
+from tests.mentorship.exports.test_exports import assert_download_name, read_csv
 
 URLS = ("/o/acme/exports/skill-profiles.csv", "/o/acme/exports/gaps.csv")
 API_URLS = ("/api/v1/exports/skill-profiles.csv", "/api/v1/exports/gaps.csv")

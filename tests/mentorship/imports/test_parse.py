@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from mentorship.imports import MAX_ROWS, people_csv_parse
+from mentorship.imports.services import MAX_ROWS, people_csv_parse
 
 HEADER = "external_id,email,first_name,last_name"
 

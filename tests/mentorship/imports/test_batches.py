@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mentorship.imports import _managers_first, people_rows_apply, people_rows_check
+from mentorship.imports.services import _managers_first, people_rows_apply, people_rows_check
 from mentorship.models import Employee
 
 

@@ -14,8 +14,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from mentorship import exports
 from mentorship.api_base import MemberReadHRAdminWrite, TenantAPIView, client_may
+from mentorship.exports import builders as exports
 from mentorship.models import Employee
 
 

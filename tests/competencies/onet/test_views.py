@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from competencies.models import Competency, Role, RoleRequirement
-from competencies.onet import onet_import
+from competencies.onet.services import onet_import
 from mentorship.models import AuditEntry
 
 URL = "/o/acme/model/import/"
@@ -116,7 +116,7 @@ def test_bad_codes_show_an_error_by_the_picker_and_import_nothing(client_for, hr
 
 
 def test_too_many_occupations_at_once_are_refused(client_for, hr, org) -> None:
-    from competencies.onet import onet_occupations
+    from competencies.onet.services import onet_occupations
 
     codes = [code for code, _ in onet_occupations()[:51]]
     body = client_for(hr).post(URL, {"occupation": codes}).content.decode()

@@ -1,17 +1,16 @@
 """The signed-in member's notifications: the list, opening one (marks it read and goes where it
-points), and marking all read. Mounted under /o/<org>/notifications/ by `urlpatterns` below."""
+points), and marking all read. Mounted under /o/<org>/notifications/ by mentorship.notifications.urls."""
 
 from __future__ import annotations
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from mentorship import notifications
 from mentorship.http import TenantRequest
+from mentorship.notifications import services as notifications
 
 TEMPLATE = "mentorship/notifications.html"
 
@@ -53,10 +52,3 @@ def notifications_read_all(request: TenantRequest, org_slug: str) -> HttpRespons
         response = render(request, f"{TEMPLATE}#notification_list", _context(request))
         return trigger_client_event(response, "toast", {"message": message, "level": "success"})
     return redirect("notifications", org_slug=org_slug)
-
-
-urlpatterns = [
-    path("", notification_list, name="notifications"),
-    path("<int:pk>/open/", notification_open, name="notification_open"),
-    path("read/", notifications_read_all, name="notifications_read_all"),
-]

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from competencies.models import Competency, LevelBehaviour, ProficiencyLevel, Role, RoleRequirement
-from competencies.onet import (
+from competencies.onet.services import (
     DEFAULT_DIR,
     RATINGS_FILE,
     behaviours_for,

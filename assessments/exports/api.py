@@ -7,8 +7,8 @@ from typing import Any
 
 from rest_framework.request import Request
 
-from assessments import exports
-from mentorship.api_export import CSVExportViewSet, csv_download_schema
+from assessments.exports import builders as exports
+from mentorship.exports.api import CSVExportViewSet, csv_download_schema
 
 
 class SkillProfileExportViewSet(CSVExportViewSet):

@@ -13,8 +13,8 @@ from django.test import Client
 from django.utils import timezone
 
 from mentorship import services
-from mentorship.exports import PEOPLE_COLUMNS
-from mentorship.imports import people_csv_parse
+from mentorship.exports.builders import PEOPLE_COLUMNS
+from mentorship.imports.services import people_csv_parse
 from mentorship.models import Employee
 from tests.factories import EmployeeFactory, RoleFactory, UserFactory
 

@@ -1,4 +1,4 @@
-"""HR pages: import people from a CSV file (upload, preview, confirm, progress) and CSV exports."""
+"""HR pages: import people from a CSV file (upload, preview, confirm, progress)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
-from mentorship import exports, imports
 from mentorship.access import hr_admin_required
+from mentorship.exports import builders as exports
 from mentorship.http import TenantRequest
+from mentorship.imports import services as imports
 from mentorship.models import PeopleImport
 
 IMPORT_TEMPLATE = "mentorship/import.html"
@@ -178,18 +179,3 @@ def people_import_errors(request: TenantRequest, org_slug: str, pk: int) -> Stre
         organization=request.organization,
         filename=exports.export_filename(request.organization, f"import-{pk}-errors"),
     )
-
-
-# --- Exports -----------------------------------------------------------------------------------
-
-
-@hr_admin_required
-@require_GET
-def export_list(request: TenantRequest, org_slug: str) -> HttpResponse:
-    return render(request, "mentorship/exports.html", {"nav": "people"})
-
-
-@hr_admin_required  # type: ignore[type-var]  # its bound is HttpResponse
-@require_GET
-def people_export(request: TenantRequest, org_slug: str) -> StreamingHttpResponse:
-    return exports.people_export(organization=request.organization)

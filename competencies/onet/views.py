@@ -11,8 +11,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django_htmx.http import trigger_client_event
 
-from competencies import onet
 from competencies.models import Role
+from competencies.onet import services as onet
 from competencies.selectors import scale_for
 from mentorship.access import hr_admin_required
 from mentorship.http import TenantRequest

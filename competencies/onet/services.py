@@ -50,7 +50,7 @@ from competencies.models import Competency, LevelBehaviour, Role, RoleRequiremen
 from competencies.selectors import scale_bounds
 from mentorship.models import AuditEntry, Employee, Organization
 
-DEFAULT_DIR = Path(__file__).resolve().parent / "data" / "onet"
+DEFAULT_DIR = Path(__file__).resolve().parent.parent / "data" / "onet"
 SOURCE = "O*NET 29.3"
 
 SKILLS_FILE = "onet_29_3_skill_elements.tsv"

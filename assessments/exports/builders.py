@@ -10,7 +10,7 @@ from django.http import StreamingHttpResponse
 
 from assessments.models import SkillProfile
 from competencies.models import RoleRequirement
-from mentorship.exports import CHUNK_SIZE, csv_response, export_filename
+from mentorship.exports.builders import CHUNK_SIZE, csv_response, export_filename
 from mentorship.models import Organization
 
 SKILL_PROFILE_COLUMNS: tuple[str, ...] = (

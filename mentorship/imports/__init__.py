@@ -1,0 +1,1 @@
+"""People CSV import: parsing, preview and batched apply (services), HR's pages (views, urls)."""

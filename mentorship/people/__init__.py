@@ -1,0 +1,1 @@
+"""HR's people pages and the org chart (views, urls)."""
