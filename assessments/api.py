@@ -34,6 +34,7 @@ from rest_framework.views import APIView
 from assessments import services
 from assessments.models import Assessment, DevelopmentGoal, Rating, SkillProfile
 from assessments.selectors import gaps_for, open_draft, subtree_of
+from competencies.access import get_competency_for
 from competencies.models import Competency, Role
 from mentorship.api import TenantViewSet
 from mentorship.api_base import IdFilter, TenantAPIView, TenantPrimaryKeyRelatedField
@@ -67,15 +68,6 @@ def may_see(member: Employee, person: Employee) -> bool:
         return True
     direct, deeper = subtree_of(manager=member)
     return person.pk in direct or person.pk in deeper
-
-
-def competency_for(member: Employee, competency_id: str) -> Competency:
-    competency = Competency.objects.filter(
-        organization=member.organization, pk=int(competency_id)
-    ).first()
-    if competency is None:
-        raise Http404
-    return competency
 
 
 # --- Assessments ---------------------------------------------------------------------------------
@@ -227,7 +219,7 @@ class AssessmentViewSet(TenantViewSet):
     @action(detail=True, methods=["put"], url_path=r"ratings/(?P<competency_id>[0-9]+)")
     def rating(self, request: Request, pk: str, competency_id: str) -> Response:
         assessment = self.get_writable_object()
-        competency = competency_for(self.member, competency_id)
+        competency = get_competency_for(self.member, competency_id)
         data = self.validated_input(request, serializer_class=RatingInputSerializer)
         rating = services.rating_set(
             assessment=assessment, actor=self.member, competency=competency, **data
@@ -243,7 +235,7 @@ class AssessmentViewSet(TenantViewSet):
     @rating.mapping.delete
     def clear_rating(self, request: Request, pk: str, competency_id: str) -> Response:
         assessment = self.get_writable_object()
-        competency = competency_for(self.member, competency_id)
+        competency = get_competency_for(self.member, competency_id)
         services.rating_clear(assessment=assessment, actor=self.member, competency=competency)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

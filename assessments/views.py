@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -22,6 +22,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from assessments import selectors, services
+from assessments.access import (
+    get_assessment_request_for,
+    get_direct_report_for,
+    get_goal_for,
+)
 from assessments.forms import (
     AssessmentRequestForm,
     CompetencyGoalForm,
@@ -31,9 +36,7 @@ from assessments.forms import (
 )
 from assessments.models import (
     Assessment,
-    AssessmentRequest,
     AssessmentRequestRecipient,
-    DevelopmentGoal,
 )
 from competencies.models import Role
 from competencies.selectors import scale_for
@@ -56,17 +59,6 @@ def _toast(response: HttpResponse, message: str, level: str = "success") -> Http
 # --- Access -------------------------------------------------------------------------------------
 
 
-def _get_direct_report(request: TenantRequest, employee_id: int) -> Employee:
-    """A direct report of the signed-in member: another organisation's id is 404, a colleague who
-    does not report to them is 403."""
-    person = get_employee_for(request, employee_id)
-    if not person.is_active:
-        raise Http404("No such person")
-    if person.manager_id != request.employee.pk:
-        raise PermissionDenied("You can assess only your direct reports.")
-    return person
-
-
 def _can_see_profile(request: TenantRequest, person: Employee) -> bool:
     """The person, anyone above them in the org chart, and HR admins."""
     viewer = request.employee
@@ -74,24 +66,6 @@ def _can_see_profile(request: TenantRequest, person: Employee) -> bool:
         return True
     direct, deeper = selectors.subtree_of(manager=viewer)
     return person.pk in direct or person.pk in deeper
-
-
-def _get_goal_for(request: TenantRequest, pk: int) -> DevelopmentGoal:
-    goal = DevelopmentGoal.objects.filter(organization=request.organization, pk=pk).first()
-    if goal is None:
-        raise Http404("No such goal")
-    return goal
-
-
-def _get_request_for(request: TenantRequest, pk: int) -> AssessmentRequest:
-    found = (
-        AssessmentRequest.objects.select_related("department", "role", "requested_by__user")
-        .filter(organization=request.organization, pk=pk)
-        .first()
-    )
-    if found is None:
-        raise Http404("No such assessment request")
-    return found
 
 
 # --- The assessment form (self and manager) -----------------------------------------------------
@@ -275,19 +249,19 @@ def assessment_submit(request: TenantRequest, org_slug: str) -> HttpResponse:
 
 @require_GET
 def assess_report(request: TenantRequest, org_slug: str, employee_id: int) -> HttpResponse:
-    person = _get_direct_report(request, employee_id)
+    person = get_direct_report_for(request, employee_id)
     return _render_page(request, _report_page(request, person))
 
 
 @require_POST
 def report_rating_save(request: TenantRequest, org_slug: str, employee_id: int) -> HttpResponse:
-    person = _get_direct_report(request, employee_id)
+    person = get_direct_report_for(request, employee_id)
     return _rating_save(request, _report_page(request, person))
 
 
 @require_POST
 def assess_report_submit(request: TenantRequest, org_slug: str, employee_id: int) -> HttpResponse:
-    person = _get_direct_report(request, employee_id)
+    person = get_direct_report_for(request, employee_id)
     result = _submit(request, _report_page(request, person))
     if isinstance(result, HttpResponse):
         return result
@@ -418,7 +392,7 @@ def goal_competency_save(request: TenantRequest, org_slug: str) -> HttpResponse:
 
 @require_POST
 def goal_remove(request: TenantRequest, org_slug: str, pk: int) -> HttpResponse:
-    goal = _get_goal_for(request, pk)
+    goal = get_goal_for(request, pk)
     services.goal_remove(goal=goal, actor=request.employee)
     messages.success(request, f"Removed the goal “{goal.target_role or goal.competency}”.")
     next_url = request.POST.get("next", "")
@@ -511,7 +485,7 @@ def assessment_requests(request: TenantRequest, org_slug: str) -> HttpResponse:
 @hr_admin_required
 @require_GET
 def assessment_request_detail(request: TenantRequest, org_slug: str, pk: int) -> HttpResponse:
-    found = _get_request_for(request, pk)
+    found = get_assessment_request_for(request, pk)
     recipients = list(selectors.request_recipients(assessment_request=found))
     done = sum(1 for r in recipients if r.completed_at)
     context = {

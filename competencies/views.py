@@ -8,13 +8,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from competencies import selectors, services
+from competencies.access import get_competency_for, get_role_for, get_scale_level_for
 from competencies.forms import (
     BehaviourForm,
     CompetencyForm,
@@ -23,44 +24,12 @@ from competencies.forms import (
     ScaleLevelForm,
     add_service_errors,
 )
-from competencies.models import Competency, ProficiencyLevel, Role
+from competencies.models import Competency, Role
 from mentorship.access import hr_admin_required
 from mentorship.http import TenantRequest
 from mentorship.selectors import audit_history
 
 DEFAULT_IMPORTANCE = 3
-
-
-# --- access helpers -------------------------------------------------------------------------
-
-
-def get_competency_for(request: TenantRequest, pk: int) -> Competency:
-    competency = (
-        Competency.objects.select_related("organization")
-        .filter(organization=request.organization, pk=pk)
-        .first()
-    )
-    if competency is None:
-        raise Http404("No such competency")
-    return competency
-
-
-def get_role_for(request: TenantRequest, pk: int) -> Role:
-    role = (
-        Role.objects.select_related("organization")
-        .filter(organization=request.organization, pk=pk)
-        .first()
-    )
-    if role is None:
-        raise Http404("No such role")
-    return role
-
-
-def get_scale_level_for(request: TenantRequest, level: int) -> ProficiencyLevel:
-    step = selectors.scale_level_for(organization=request.organization, level=level)
-    if step is None:
-        raise Http404("No such level")
-    return step
 
 
 # --- shared bits ----------------------------------------------------------------------------

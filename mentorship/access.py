@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 
 from mentorship.http import TenantRequest
-from mentorship.models import Department, Employee
+from mentorship.models import ApiClient, Department, Employee, PeopleImport
 
 V = TypeVar("V", bound=Callable[..., HttpResponse])
 
@@ -55,3 +55,21 @@ def get_department_for(request: TenantRequest, pk: int) -> Department:
     if department is None:
         raise Http404("No such department")
     return department
+
+
+def get_people_import_for(request: TenantRequest, pk: int) -> PeopleImport:
+    people_import = (
+        PeopleImport.objects.select_related("uploaded_by__user", "confirmed_by__user")
+        .filter(organization=request.organization, pk=pk)
+        .first()
+    )
+    if people_import is None:
+        raise Http404("No such import")
+    return people_import
+
+
+def get_api_client_for(request: TenantRequest, pk: int) -> ApiClient:
+    client = ApiClient.objects.filter(organization=request.organization, pk=pk).first()
+    if client is None:
+        raise Http404("No such API client")
+    return client

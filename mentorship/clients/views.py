@@ -13,14 +13,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Max, QuerySet
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
 from mentorship import services
-from mentorship.access import hr_admin_required
+from mentorship.access import get_api_client_for, hr_admin_required
 from mentorship.http import TenantRequest
 from mentorship.models import ApiClient
 
@@ -49,13 +49,6 @@ def api_client_list(request: TenantRequest) -> QuerySet[ApiClient]:
         .annotate(last_token_at=Max("accesstoken__created"))
         .order_by("revoked_at", "name", "id")
     )
-
-
-def get_api_client_for(request: TenantRequest, pk: int) -> ApiClient:
-    client = ApiClient.objects.filter(organization=request.organization, pk=pk).first()
-    if client is None:
-        raise Http404("No such API client")
-    return client
 
 
 def _page(

@@ -6,13 +6,13 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
-from mentorship.access import hr_admin_required
+from mentorship.access import get_people_import_for, hr_admin_required
 from mentorship.exports import builders as exports
 from mentorship.http import TenantRequest
 from mentorship.imports import services as imports
@@ -37,17 +37,6 @@ class PeopleImportForm(forms.Form):
             "empty": "The file is empty. Download the template and fill in one row per person.",
         },
     )
-
-
-def get_people_import_for(request: TenantRequest, pk: int) -> PeopleImport:
-    people_import = (
-        PeopleImport.objects.select_related("uploaded_by__user", "confirmed_by__user")
-        .filter(organization=request.organization, pk=pk)
-        .first()
-    )
-    if people_import is None:
-        raise Http404("No such import")
-    return people_import
 
 
 def _detail_url(people_import: PeopleImport) -> str:
