@@ -54,6 +54,19 @@ class IsMember(BasePermission):
 MEMBER_PERMISSIONS: Sequence[_PermissionClass] = [IsAuthenticated, IsMember]
 
 
+class MemberEndpoint:
+    """For the endpoints only a person can use: with MEMBER_PERMISSIONS an API client (no member
+    behind it) is refused before any handler runs, so handlers act as `signed_in_member`."""
+
+    member: Employee | None
+
+    @property
+    def signed_in_member(self) -> Employee:
+        if self.member is None:  # unreachable behind IsMember; never act as nobody
+            raise exceptions.PermissionDenied("Only a signed-in member can do this.")
+        return self.member
+
+
 def visible_people(member: Employee) -> list[int] | None:
     """The ids of the people whose records `member` may read; None for everyone (HR admins)."""
     if member.is_hr_admin:
@@ -157,7 +170,7 @@ COMPETENCY_PARAMETER = OpenApiParameter(
         ),
     ),
 )
-class AssessmentViewSet(TenantViewSet):
+class AssessmentViewSet(MemberEndpoint, TenantViewSet):
     """Self- and manager assessments with their ratings.
 
     You see the assessments you wrote or that are about you; managers also those about anyone
@@ -178,17 +191,19 @@ class AssessmentViewSet(TenantViewSet):
         # A draft is private to its assessor until submitted; submitted ones are visible to the
         # subject, their manager chain and HR.
         assessments = Assessment.objects.filter(organization=self.organization).filter(
-            Q(status=Assessment.Status.SUBMITTED) | Q(assessor=self.member)
+            Q(status=Assessment.Status.SUBMITTED) | Q(assessor=self.signed_in_member)
         )
-        people = visible_people(self.member)
+        people = visible_people(self.signed_in_member)
         if people is not None:
-            assessments = assessments.filter(Q(subject_id__in=people) | Q(assessor=self.member))
+            assessments = assessments.filter(
+                Q(subject_id__in=people) | Q(assessor=self.signed_in_member)
+            )
         return assessments.prefetch_related(Prefetch("ratings", queryset=ratings))
 
     def get_writable_object(self) -> Assessment:
         """The assessment in the URL, if the caller may see it (else 404) and wrote it (else 403)."""
         assessment: Assessment = self.get_object()
-        if assessment.assessor_id != self.member.pk:
+        if assessment.assessor_id != self.signed_in_member.pk:
             raise PermissionDenied("Only the assessor can change this assessment.")
         return assessment
 
@@ -201,12 +216,14 @@ class AssessmentViewSet(TenantViewSet):
         data = self.validated_input(request)
         subject: Employee = data["subject"]
         kind: str = data["kind"]
-        if kind == Assessment.Kind.MANAGER and subject.manager_id != self.member.pk:
+        if kind == Assessment.Kind.MANAGER and subject.manager_id != self.signed_in_member.pk:
             raise PermissionDenied(
                 f"Only {subject.name}'s manager can assess them; they do not report to you."
             )
-        existing = open_draft(subject=subject, assessor=self.member, kind=kind)
-        assessment = services.assessment_start(subject=subject, assessor=self.member, kind=kind)
+        existing = open_draft(subject=subject, assessor=self.signed_in_member, kind=kind)
+        assessment = services.assessment_start(
+            subject=subject, assessor=self.signed_in_member, kind=kind
+        )
         created = existing is None or existing.pk != assessment.pk
         return self.respond(assessment, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -219,10 +236,10 @@ class AssessmentViewSet(TenantViewSet):
     @action(detail=True, methods=["put"], url_path=r"ratings/(?P<competency_id>[0-9]+)")
     def rating(self, request: Request, pk: str, competency_id: str) -> Response:
         assessment = self.get_writable_object()
-        competency = get_competency_for(self.member, competency_id)
+        competency = get_competency_for(self.signed_in_member, competency_id)
         data = self.validated_input(request, serializer_class=RatingInputSerializer)
         rating = services.rating_set(
-            assessment=assessment, actor=self.member, competency=competency, **data
+            assessment=assessment, actor=self.signed_in_member, competency=competency, **data
         )
         return Response(RatingSerializer(rating).data)
 
@@ -235,14 +252,16 @@ class AssessmentViewSet(TenantViewSet):
     @rating.mapping.delete
     def clear_rating(self, request: Request, pk: str, competency_id: str) -> Response:
         assessment = self.get_writable_object()
-        competency = get_competency_for(self.member, competency_id)
-        services.rating_clear(assessment=assessment, actor=self.member, competency=competency)
+        competency = get_competency_for(self.signed_in_member, competency_id)
+        services.rating_clear(
+            assessment=assessment, actor=self.signed_in_member, competency=competency
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
         assessment = services.assessment_submit(
-            assessment=self.get_writable_object(), actor=self.member
+            assessment=self.get_writable_object(), actor=self.signed_in_member
         )
         return self.respond(assessment)
 
@@ -283,7 +302,9 @@ class SkillProfileFilter(filters.FilterSet):
 
 
 @extend_schema(tags=["skill-profiles"])
-class SkillProfileViewSet(TenantAPIView, mixins.ListModelMixin, viewsets.GenericViewSet):
+class SkillProfileViewSet(
+    MemberEndpoint, TenantAPIView, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     """Current levels per person and competency: self and manager side by side, never averaged.
 
     The effective level is the manager's when there is one, else the self level. You see your own
@@ -299,7 +320,7 @@ class SkillProfileViewSet(TenantAPIView, mixins.ListModelMixin, viewsets.Generic
 
     def get_queryset(self) -> QuerySet[SkillProfile]:
         profiles = SkillProfile.objects.filter(organization=self.organization)
-        people = visible_people(self.member)
+        people = visible_people(self.signed_in_member)
         if people is not None:
             profiles = profiles.filter(employee_id__in=people)
         return profiles.select_related("competency").order_by(
@@ -339,7 +360,7 @@ EMPLOYEE_PARAMETER = OpenApiParameter(
 
 
 @extend_schema(tags=["employees"])
-class GapViewSet(TenantAPIView, viewsets.GenericViewSet):
+class GapViewSet(MemberEndpoint, TenantAPIView, viewsets.GenericViewSet):
     """A person's gaps: required level − effective level > 0, highest priority first."""
 
     permission_classes = MEMBER_PERMISSIONS
@@ -367,7 +388,7 @@ class GapViewSet(TenantAPIView, viewsets.GenericViewSet):
         ).first()
         if person is None:
             raise Http404
-        if not may_see(self.member, person):
+        if not may_see(self.signed_in_member, person):
             raise exceptions.PermissionDenied(
                 "Only the person, their managers and HR admins can see their gaps."
             )
@@ -440,7 +461,7 @@ class GoalInputSerializer(serializers.Serializer):
         },
     ),
 )
-class GoalViewSet(TenantViewSet):
+class GoalViewSet(MemberEndpoint, TenantViewSet):
     """Your development goals: a role to grow into, or a competency and the level to reach.
 
     Their gaps show up among yours, flagged as aspirations.
@@ -454,7 +475,9 @@ class GoalViewSet(TenantViewSet):
 
     def get_queryset(self) -> QuerySet[DevelopmentGoal]:
         return (
-            DevelopmentGoal.objects.filter(organization=self.organization, employee=self.member)
+            DevelopmentGoal.objects.filter(
+                organization=self.organization, employee=self.signed_in_member
+            )
             .select_related("target_role", "competency")
             .order_by("-created_at", "-id")
         )
@@ -465,13 +488,17 @@ class GoalViewSet(TenantViewSet):
         if "target_role" in data:
             existed = mine.filter(target_role=data["target_role"]).exists()
             goal = services.goal_set_role(
-                employee=self.member, actor=self.member, role=data["target_role"]
+                employee=self.signed_in_member,
+                actor=self.signed_in_member,
+                role=data["target_role"],
             )
         else:
             existed = mine.filter(competency=data["competency"]).exists()
-            goal = services.goal_set_competency(employee=self.member, actor=self.member, **data)
+            goal = services.goal_set_competency(
+                employee=self.signed_in_member, actor=self.signed_in_member, **data
+            )
         return self.respond(goal, status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
 
     def destroy(self, request: Request, pk: str) -> Response:
-        services.goal_remove(goal=self.get_object(), actor=self.member)
+        services.goal_remove(goal=self.get_object(), actor=self.signed_in_member)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -55,7 +55,7 @@ class EmployeeForm(StyledForm):
     manager = PersonChoiceField(
         queryset=Employee.objects.none(), required=False, empty_label="Nobody (top of the chart)"
     )
-    role = forms.ModelChoiceField(
+    role: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         queryset=None,  # the organisation's roles, set per form
         required=False,
         empty_label="No role yet",
@@ -145,7 +145,7 @@ class PeopleFilterForm(StyledForm):
     manager = PersonChoiceField(
         queryset=Employee.objects.none(), required=False, empty_label="Any manager"
     )
-    role = forms.ModelChoiceField(
+    role: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         queryset=None,  # the organisation's roles, set per form
         required=False,
         empty_label="Any role",

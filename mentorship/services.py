@@ -248,7 +248,7 @@ def employee_create(
     job_title: str = "",
     department: Department | None = None,
     manager: Employee | None = None,
-    role: Model | None = None,
+    role: Model | None = None,  # competencies.Role (the layer above)
     external_id: str = "",
     time_zone: str = "UTC",
     is_hr_admin: bool = False,
@@ -294,7 +294,7 @@ def employee_create(
         job_title=fields["job_title"],
         department=department,
         manager=manager,
-        role=role,
+        role=fields["role"],  # a role of the competency layer, validated above
         external_id=fields["external_id"],
         time_zone=fields["time_zone"],
         is_hr_admin=is_hr_admin,

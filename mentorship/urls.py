@@ -1,13 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from oauth2_provider.views import TokenView
 
 from mentorship import views
 from mentorship.forms import PasswordResetForm
 
-org_patterns = [
+org_patterns: list[URLPattern | URLResolver] = [
     path("", views.dashboard, name="dashboard"),
     path("", include("mentorship.people.urls")),
     path("model/import/", include("competencies.onet.urls")),
