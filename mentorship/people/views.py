@@ -18,9 +18,9 @@ from mentorship.access import (
     get_rw_employee_for,
     hr_admin_required,
 )
-from mentorship.forms import DepartmentForm, EmployeeForm, PeopleFilterForm
 from mentorship.http import TenantRequest
 from mentorship.models import Employee
+from mentorship.people.forms import DepartmentForm, EmployeeForm, PeopleFilterForm
 
 PEOPLE_PAGE_SIZE = 50
 CHART_OPEN_DEPTH = 2
