@@ -646,7 +646,9 @@ def test_someone_leaving_cancels_proposals_and_flags_running_pairings(
     from mentorship import hooks
     from mentorship import services as people
 
-    monkeypatch.setattr(hooks, "_deactivation_hooks_in_transaction", [leavers.on_employees_deactivated])
+    monkeypatch.setattr(
+        hooks, "_deactivation_hooks_in_transaction", [leavers.on_employees_deactivated]
+    )
     running = propose(team, competency=team.writing)
     services.pairing_accept(pairing=running, actor=team.sam)
 
