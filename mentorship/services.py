@@ -26,6 +26,7 @@ from mentorship import hooks
 from mentorship.audit import audit_record, diff_fields
 from mentorship.errors import unique_conflicts_as_validation_errors
 from mentorship.models import ApiClient, Department, Employee, Organization, User
+from mentorship.privileges import HR_ADMIN_CHANGE_REFUSED, may_change_hr_admin
 
 MIN_MENTOR_CAPACITY = 0
 MAX_MENTOR_CAPACITY = 10
@@ -274,6 +275,8 @@ def employee_create(
         }
     )
     errors = _validate_employee_fields(organization=organization, fields=fields, employee=None)
+    if is_hr_admin and not may_change_hr_admin(actor):
+        errors["is_hr_admin"] = HR_ADMIN_CHANGE_REFUSED
     if manager is not None and "manager" not in errors and not manager.is_active:
         errors["manager"] = f"{manager.name} has been deactivated; choose an active manager."
     if errors:
@@ -338,6 +341,12 @@ def employee_update(*, employee: Employee, actor: Employee | None, **fields: Any
     )
     if losing_last_hr_admin:
         errors["is_hr_admin"] = "The organisation needs at least one HR admin."
+    elif (
+        "is_hr_admin" in fields
+        and fields["is_hr_admin"] != employee.is_hr_admin
+        and not may_change_hr_admin(actor)
+    ):
+        errors["is_hr_admin"] = HR_ADMIN_CHANGE_REFUSED
     if errors:
         raise ValidationError(errors)
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from mentorship import hooks
 from mentorship.errors import unique_conflicts_as_validation_errors
 from mentorship.models import AuditEntry, Department, Employee, Organization, User
+from mentorship.privileges import HR_ADMIN_CHANGE_REFUSED, may_change_hr_admin
 from mentorship.services import (
     USER_FIELDS,
     end_sessions_of_departed,
@@ -363,6 +364,13 @@ def _check_departures(
     reactivated = {pk for pk, was in was_active.items() if not was and active[pk]}
     if actor is not None and actor.pk in deactivated and actor.pk in row_of_node:
         row_of_node[actor.pk].error("active", "You cannot deactivate yourself.")
+    if not may_change_hr_admin(actor):
+        was_admin = {m.pk: m.is_hr_admin for m in members}
+        for node, row in row_of_node.items():
+            if "is_hr_admin" in row.given and row.given["is_hr_admin"] != was_admin.get(
+                node, False
+            ):
+                row.error("is_hr_admin", HR_ADMIN_CHANGE_REFUSED)
     admins_before = sum(1 for m in members if m.is_active and m.is_hr_admin)
     admins_after = sum(1 for node, is_admin in chart.admin.items() if is_admin and active[node])
     if admins_before and not admins_after:

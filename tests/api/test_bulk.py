@@ -35,7 +35,9 @@ def person(ext: str, **fields: Any) -> dict[str, Any]:
 
 
 def sync(org: Organization, rows: list[dict[str, Any]], **kwargs: Any) -> hr_sync.BulkResult:
-    return hr_sync.employees_bulk_upsert(organization=org, actor=None, rows=rows, **kwargs)
+    """Apply rows as the organisation's HR admin would (the API-client case is tested apart)."""
+    actor = Employee.objects.filter(organization=org, is_hr_admin=True, is_active=True).first()
+    return hr_sync.employees_bulk_upsert(organization=org, actor=actor, rows=rows, **kwargs)
 
 
 def row_errors(exc: pytest.ExceptionInfo[hr_sync.BulkValidationError]) -> dict[int, set[str]]:
@@ -377,6 +379,7 @@ def test_only_hr_and_write_clients_sync(api_for, employee, outsider, chart) -> N
 
 def test_a_client_syncs_into_its_own_organisation_only(org, hr, outsider, chart) -> None:
     rows = [*chart, person(outsider.external_id)]
+    rows[2].pop("is_hr_admin")  # an API client cannot grant HR admin rights (tested below)
     response = api_as_client(org).post(URL, {"employees": rows})
     assert response.status_code == 200, response.content
     assert response.json()["created"] == 4
@@ -385,6 +388,26 @@ def test_a_client_syncs_into_its_own_organisation_only(org, hr, outsider, chart)
     assert outsider.user.email == "outsider@globex.test"
     entry = AuditEntry.objects.get(organization=org, action="people_synced")
     assert entry.changes["via"].startswith("api client")
+
+
+def test_a_client_cannot_grant_or_remove_hr_admin_rights(org, hr, chart) -> None:
+    response = api_as_client(org).post(URL, {"employees": chart})
+    assert response.status_code == 400, response.content
+    errors = {e["index"]: e["errors"] for e in response.json()["errors"]["employees"]}
+    assert set(errors) == {2} and "Only an HR admin" in errors[2]["is_hr_admin"][0]
+    assert not Employee.objects.filter(organization=org, external_id__in=["E1", "E2", "E3"])
+    other_admin = EmployeeFactory(organization=org, is_hr_admin=True)
+    response = api_as_client(org).post(
+        URL, {"employees": [{"external_id": other_admin.external_id, "is_hr_admin": False}]}
+    )
+    assert response.status_code == 400
+    other_admin.refresh_from_db()
+    assert other_admin.is_hr_admin
+    # Stating what is already true is not a change.
+    response = api_as_client(org).post(
+        URL, {"employees": [{"external_id": other_admin.external_id, "is_hr_admin": True}]}
+    )
+    assert response.status_code == 200, response.content
 
 
 # --- Scale ----------------------------------------------------------------------------------------

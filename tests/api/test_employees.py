@@ -6,6 +6,7 @@ import pytest
 
 from mentorship.models import AuditEntry, Employee, User
 from tests.api.helpers import assert_error, ids
+from tests.api.test_oauth import api_as_client
 from tests.factories import DepartmentFactory, EmployeeFactory, RoleFactory, UserFactory
 
 URL = "/api/v1/employees/"
@@ -124,6 +125,32 @@ def test_a_client_can_send_back_what_it_read(api_for, hr, employee) -> None:
     response = client.put(f"{URL}{employee.pk}/", body)
     assert response.status_code == 200, response.content
     assert response.json()["job_title"] == "Staff Engineer"
+
+
+def test_an_api_client_cannot_make_anyone_an_hr_admin(hr, employee, org) -> None:
+    """The probe: a write-scope HRIS client minting an HR admin it could then take over."""
+    client = api_as_client(org)
+    body = assert_error(client.post(URL, new_person(is_hr_admin=True)), 400, "is_hr_admin")
+    assert "Only an HR admin" in body["errors"]["is_hr_admin"][0]
+    assert not User.objects.filter(email="nina@acme.test").exists()
+    assert_error(client.patch(f"{URL}{employee.pk}/", {"is_hr_admin": True}), 400, "is_hr_admin")
+    employee.refresh_from_db()
+    assert not employee.is_hr_admin
+    assert_error(client.patch(f"{URL}{hr.pk}/", {"is_hr_admin": False}), 400, "is_hr_admin")
+    # A client may still send back what it read, HR admin flag unchanged.
+    read = client.get(f"{URL}{employee.pk}/").json()
+    assert client.put(f"{URL}{employee.pk}/", read).status_code == 200
+    assert client.post(URL, new_person(is_hr_admin=False)).status_code == 201
+
+
+def test_only_an_hr_admin_grants_hr_admin_rights(api_for, hr, manager, employee) -> None:
+    assert_error(api_for(manager).patch(f"{URL}{employee.pk}/", {"is_hr_admin": True}), 403)
+    response = api_for(hr).patch(f"{URL}{employee.pk}/", {"is_hr_admin": True})
+    assert response.status_code == 200, response.content
+    employee.refresh_from_db()
+    assert employee.is_hr_admin
+    entry = AuditEntry.objects.filter(subject_id=employee.pk, action="updated").latest("pk")
+    assert entry.actor_id == hr.pk and "is_hr_admin" in entry.changes
 
 
 def test_manager_cycle_is_refused_and_nothing_changes(api_for, hr, employee, manager) -> None:
