@@ -19,3 +19,7 @@ class MatchingConfig(AppConfig):
         from mentorship.hooks import register_deactivation_hook_in_transaction
 
         register_deactivation_hook_in_transaction(on_employees_deactivated)
+
+        # Tasks are queued by name; registering them here makes that work in any process that
+        # loaded the apps (web, worker, shell, tests), not only where Celery autodiscovered them.
+        import matching.tasks  # noqa: F401

@@ -8,6 +8,7 @@ class MentorshipConfig(AppConfig):
     verbose_name = "Tenancy and people"
 
     def ready(self) -> None:
+        import mentorship.tasks  # noqa: F401  (tasks are queued by name; see matching.apps)
         from mentorship import rls
 
         connection_created.connect(rls.on_connection_created, dispatch_uid="tenant_rls")

@@ -13,7 +13,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.middleware import common
 from django_scopes import scope, scopes_disabled
 
 from mentorship import selectors
@@ -49,3 +50,17 @@ class TenantMiddleware:
             request.session[SESSION_ORG_KEY] = membership.organization_id
         with scope(organization=membership.organization):
             return self.get_response(request)
+
+
+class CommonMiddleware(common.CommonMiddleware):
+    """Django's, except that an API address missing its trailing slash is served as if it had one.
+
+    APPEND_SLASH answers such a request with a redirect, and a client following a 301 or 302
+    turns a POST into a GET without its body: a bulk sync would silently do nothing.
+    """
+
+    def process_request(self, request: HttpRequest) -> HttpResponsePermanentRedirect | None:
+        if request.path_info.startswith("/api/") and self.should_redirect_with_slash(request):
+            request.path_info += "/"
+            request.path += "/"
+        return super().process_request(request)

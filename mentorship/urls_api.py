@@ -17,7 +17,16 @@ from matching.programme.api import ProgrammeView
 from mentorship.api import DepartmentViewSet, EmployeeViewSet
 from mentorship.exports.api import PeopleExportViewSet
 
-router = DefaultRouter()
+
+class ApiRouter(DefaultRouter):
+    """No `.json` format-suffix twins: the API speaks JSON only and its handlers take no `format`.
+    (An address without its trailing slash is completed, not redirected: see
+    `mentorship.middleware.CommonMiddleware`.)"""
+
+    include_format_suffixes = False
+
+
+router = ApiRouter()
 router.register("departments", DepartmentViewSet, basename="api-department")
 router.register("employees", EmployeeViewSet, basename="api-employee")
 router.register("competencies", CompetencyViewSet, basename="api-competency")
