@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from assessments.models import AssessmentRequest
 from competencies.models import Competency, ProficiencyLevel, Role
+from mentorship.dates import validate_date_in_range
 from mentorship.models import Department, Organization
 
 
@@ -140,7 +141,9 @@ class AssessmentRequestForm(forms.Form):
         help_text="Only for “A role”.",
     )
     due_date = forms.DateField(
-        label="Due date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        validators=[validate_date_in_range],
+        label="Due date",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     message = forms.CharField(
         required=False,

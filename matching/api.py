@@ -33,6 +33,7 @@ from matching.pairings.api import PairingSerializer, pairing_queryset
 from matching.pairings.rules import default_pairing_dates
 from mentorship.api import TenantViewSet
 from mentorship.api_base import IdFilter, TenantAPIView, TenantPrimaryKeyRelatedField
+from mentorship.dates import validate_date_in_range
 from mentorship.models import Employee
 
 
@@ -95,9 +96,12 @@ class AcceptInputSerializer(serializers.Serializer):
         help_text="The real piece of work they will do together (10 to 2,000 characters).",
     )
     start_date = serializers.DateField(
-        required=False, help_text="Not in the past. Default: next Monday."
+        validators=[validate_date_in_range],
+        required=False,
+        help_text="Not in the past. Default: next Monday.",
     )
     end_date = serializers.DateField(
+        validators=[validate_date_in_range],
         required=False,
         help_text="After the start, within the organisation's maximum length. Default: the "
         "organisation's default length after the start.",

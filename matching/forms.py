@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 from competencies.models import Competency, ProficiencyLevel
 from matching.models import FACTOR_NAMES
+from mentorship.dates import validate_date_in_range
 
 TASK_PLACEHOLDER = (
     "The real piece of work they will do together, e.g. “Write the Q3 pricing proposal for the "
@@ -55,10 +56,16 @@ class AcceptForm(forms.Form):
         help_text="One concrete piece of work from their job, not a course.",
     )
     start_date = forms.DateField(
-        label="Start", widget=DateInput(), error_messages={"required": "Enter a start date."}
+        validators=[validate_date_in_range],
+        label="Start",
+        widget=DateInput(),
+        error_messages={"required": "Enter a start date."},
     )
     end_date = forms.DateField(
-        label="End", widget=DateInput(), error_messages={"required": "Enter an end date."}
+        validators=[validate_date_in_range],
+        label="End",
+        widget=DateInput(),
+        error_messages={"required": "Enter an end date."},
     )
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model
 from django.http import Http404
@@ -32,7 +33,7 @@ from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from oauth2_provider.settings import oauth2_settings
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.parsers import BaseParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -51,6 +52,7 @@ from mentorship.oauth import (
     acting_as_client,
     token_scopes,
 )
+from mentorship.parsers import JSONParser, too_large
 from mentorship.sync import BulkValidationError
 
 if TYPE_CHECKING:
@@ -198,12 +200,11 @@ class TenantAPIView(APIView):
         super().initial(request, *args, **kwargs)
 
     def get_authenticate_header(self, request: Request) -> str | None:  # type: ignore[override]
-        """A Bearer challenge (so 401) when a bearer token was sent and refused; a request with no
-        credential at all gets 403, as it always has."""
-        if request.META.get("HTTP_AUTHORIZATION", "").lower().startswith("bearer"):
-            for authenticator in self.get_authenticators():
-                if isinstance(authenticator, OAuth2Authentication):
-                    return authenticator.authenticate_header(request)
+        """A Bearer challenge, so a request without valid credentials is a 401 (RFC 6750); 403
+        stays for a known client or person without the right."""
+        for authenticator in self.get_authenticators():
+            if isinstance(authenticator, OAuth2Authentication):
+                return authenticator.authenticate_header(request)
         return None
 
 
@@ -263,6 +264,22 @@ def _flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return {key: [str(detail)]}
 
 
+def _not_authenticated_detail(request: Any) -> str:
+    """Say which: no credential at all, or a bearer token that was refused (and why)."""
+    header = request.META.get("HTTP_AUTHORIZATION", "") if request is not None else ""
+    if not header.lower().startswith("bearer"):
+        return (
+            "No credentials were sent: send `Authorization: Bearer <token>` with a token from "
+            "/api/oauth/token/ (or sign in to the app)."
+        )
+    error = getattr(request, "oauth2_error", None) or {}
+    reason = error.get("error_description") or "The access token is invalid."
+    return (
+        f"{reason.rstrip('.')}: the token is unknown, expired or revoked. Get a new one from "
+        "/api/oauth/token/."
+    )
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every error as `{"detail": str, "errors": {field: [str]}}` (errors for validation only).
 
@@ -275,7 +292,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         count = len(exc.errors)
         detail = f"{count} row{'s are' if count != 1 else ' is'} invalid; nothing was changed."
         return Response({"detail": detail, "errors": {exc.key: exc.errors}}, status=400)
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, RequestDataTooBig):
+        exc = too_large()
+    elif isinstance(exc, exceptions.NotAuthenticated):
+        challenge = getattr(exc, "auth_header", None)
+        exc = exceptions.NotAuthenticated(_not_authenticated_detail(context.get("request")))
+        if challenge:
+            exc.auth_header = challenge  # type: ignore[attr-defined]
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=serializers.as_serializer_error(exc))
     elif isinstance(exc, Http404 | exceptions.NotFound):
         exc = exceptions.NotFound(NOT_FOUND)

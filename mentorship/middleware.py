@@ -13,8 +13,16 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponsePermanentRedirect,
+    QueryDict,
+)
 from django.middleware import common
+from django.template.loader import render_to_string
 from django_scopes import scope, scopes_disabled
 
 from mentorship import selectors
@@ -64,3 +72,40 @@ class CommonMiddleware(common.CommonMiddleware):
             request.path_info += "/"
             request.path += "/"
         return super().process_request(request)
+
+
+# C0 control characters other than tab, newline and carriage return, and DEL.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class ControlCharactersMiddleware:
+    """Control characters in a query string: stripped on the API (its documented answers stay
+    what they are), refused with a 400 page on the web pages.
+
+    No search or filter needs them, and PostgreSQL refuses NUL in text outright, so letting one
+    through turned a typo or a probe into a server error.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if CONTROL_CHARACTERS.search(request.META.get("QUERY_STRING", "")) or any(
+            CONTROL_CHARACTERS.search(key) or CONTROL_CHARACTERS.search(value)
+            for key, values in request.GET.lists()
+            for value in values
+        ):
+            if not request.path_info.startswith("/api/"):
+                message = "The address contains control characters; remove them and try again."
+                return HttpResponseBadRequest(
+                    render_to_string("400.html", {"message": message}, request)
+                )
+            cleaned = QueryDict(mutable=True)
+            for key, values in request.GET.lists():
+                cleaned.setlist(
+                    CONTROL_CHARACTERS.sub("", key),
+                    [CONTROL_CHARACTERS.sub("", v) for v in values],
+                )
+            cleaned._mutable = False
+            request.GET = cleaned  # type: ignore[assignment]
+        return self.get_response(request)

@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "mentorship.middleware.CommonMiddleware",
+    "mentorship.middleware.ControlCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -257,6 +258,11 @@ def _rate_setting(name: str, default: str) -> str:
 
 
 API_RATE = _rate_setting("API_RATE", "600/min")
+# The largest request body, in bytes: it fits the largest documented request (a 5,000-row bulk,
+# pretty-printed, is about 3 MB); larger bodies get 413 in the API's error format.
+DATA_UPLOAD_MAX_MEMORY_SIZE = _int_setting(
+    "DATA_UPLOAD_MAX_MEMORY_SIZE", 12_000_000, minimum=1_000_000
+)
 
 OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": API_TOKEN_SECONDS,

@@ -40,6 +40,7 @@ from matching.pairings import checkins, plan_items, rules, selectors, services
 from matching.pairings.access import get_pairing_for, get_plan_item_for
 from mentorship.api import TenantViewSet
 from mentorship.api_base import IdFilter
+from mentorship.dates import validate_date_in_range
 from mentorship.models import Employee
 
 
@@ -163,7 +164,8 @@ class ReasonInput(serializers.Serializer):
 
 class ExtendInput(serializers.Serializer):
     end_date = serializers.DateField(
-        help_text="After the current end, within the organisation's maximum length from the start."
+        validators=[validate_date_in_range],
+        help_text="After the current end, within the organisation's maximum length from the start.",
     )
     reason = serializers.CharField(allow_blank=True, trim_whitespace=False)
 
@@ -239,13 +241,18 @@ class CheckInSerializer(serializers.ModelSerializer):
 
 
 class CheckInInputSerializer(serializers.Serializer):
-    date = serializers.DateField(help_text="When it happened: not in the future.")
+    date = serializers.DateField(
+        validators=[validate_date_in_range], help_text="When it happened: not in the future."
+    )
     notes = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     went_well = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     to_improve = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     why_it_matters = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     next_check_in = serializers.DateField(
-        required=False, allow_null=True, help_text="After `date`."
+        validators=[validate_date_in_range],
+        required=False,
+        allow_null=True,
+        help_text="After `date`.",
     )
 
 

@@ -22,6 +22,7 @@ from matching.pairings.rules import (
     TASK_MAX_LENGTH,
     CheckInInput,
 )
+from mentorship.dates import validate_date_in_range
 from mentorship.models import Employee
 
 __all__ = [
@@ -66,6 +67,7 @@ class ReasonForm(forms.Form):
 
 class ExtendForm(forms.Form):
     end_date = forms.DateField(
+        validators=[validate_date_in_range],
         label="New end date",
         widget=DateInput(),
         error_messages={"required": "Enter the new end date.", "invalid": "Enter a valid date."},
@@ -126,6 +128,7 @@ class PlanItemForm(forms.Form):
 
 class CheckInForm(forms.Form):
     date = forms.DateField(
+        validators=[validate_date_in_range],
         label="Date",
         widget=DateInput(),
         error_messages={"required": "Enter the date of the check-in.", "invalid": "Enter a date."},
@@ -159,6 +162,7 @@ class CheckInForm(forms.Form):
         **_limit(FEEDBACK_MAX),
     )
     next_check_in = forms.DateField(
+        validators=[validate_date_in_range],
         label="Next check-in",
         required=False,
         widget=DateInput(),
@@ -247,10 +251,16 @@ class CohortForm(forms.Form):
         widget=_textarea(2, "The real piece of work each of them practises on"),
     )
     start_date = forms.DateField(
-        label="Start", widget=DateInput(), error_messages={"required": "Enter a start date."}
+        validators=[validate_date_in_range],
+        label="Start",
+        widget=DateInput(),
+        error_messages={"required": "Enter a start date."},
     )
     end_date = forms.DateField(
-        label="End", widget=DateInput(), error_messages={"required": "Enter an end date."}
+        validators=[validate_date_in_range],
+        label="End",
+        widget=DateInput(),
+        error_messages={"required": "Enter an end date."},
     )
 
     def __init__(

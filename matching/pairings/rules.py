@@ -17,6 +17,7 @@ from django.utils import timezone
 from assessments.models import SkillProfile
 from competencies.models import Competency, RoleRequirement
 from matching.models import MatchSettings, MentorOptOut, Pairing
+from mentorship.dates import date_out_of_range
 from mentorship.models import Employee, Organization
 
 State = Pairing.State
@@ -275,11 +276,15 @@ def clean_pairing_input(
     today = timezone.localdate()
     if not isinstance(start_date, dt.date):
         errors["start_date"] = "Enter a start date."
+    elif message := date_out_of_range(start_date):
+        errors["start_date"] = message
     elif start_date < today:
         errors["start_date"] = "The start date cannot be in the past."
     if not isinstance(end_date, dt.date):
         errors["end_date"] = "Enter an end date."
-    elif isinstance(start_date, dt.date):
+    elif message := date_out_of_range(end_date):
+        errors["end_date"] = message
+    elif isinstance(start_date, dt.date) and not date_out_of_range(start_date):
         max_weeks = organization.max_pairing_weeks
         if end_date <= start_date:
             errors["end_date"] = "The end date must be after the start date."

@@ -48,6 +48,7 @@ from matching.pairings.rules import (
 )
 from matching.recompute import schedule_recompute
 from mentorship.audit import audit_record
+from mentorship.dates import date_out_of_range
 from mentorship.models import Employee, Organization
 
 # --- Proposing ----------------------------------------------------------------------------------
@@ -448,6 +449,8 @@ def pairing_extend(*, pairing: Pairing, actor: Employee, end_date: dt.date, reas
     latest = p.start_date + dt.timedelta(weeks=max_weeks)
     if not isinstance(end_date, dt.date):
         errors["end_date"] = "Enter the new end date."
+    elif message := date_out_of_range(end_date):
+        errors["end_date"] = message
     elif end_date <= p.end_date:
         errors["end_date"] = f"Choose a date after the current end date ({day_label(p.end_date)})."
     elif end_date > latest:

@@ -63,11 +63,11 @@ def colleague(org):
 
 def test_anonymous_is_refused(api_for, draft, skills) -> None:
     client = api_for(None)
-    assert_error(client.get(URL), 403)
-    assert_error(client.get(f"{URL}{draft.pk}/"), 403)
-    assert_error(client.post(URL, {"subject": draft.subject_id, "kind": "self"}), 403)
-    assert_error(client.put(rating_url(draft.pk, skills[0].pk), {"level": 3}), 403)
-    assert_error(client.post(f"{URL}{draft.pk}/submit/"), 403)
+    assert_error(client.get(URL), 401)
+    assert_error(client.get(f"{URL}{draft.pk}/"), 401)
+    assert_error(client.post(URL, {"subject": draft.subject_id, "kind": "self"}), 401)
+    assert_error(client.put(rating_url(draft.pk, skills[0].pk), {"level": 3}), 401)
+    assert_error(client.post(f"{URL}{draft.pk}/submit/"), 401)
     assert Assessment.objects.count() == 1
     assert not Rating.objects.exists()
 

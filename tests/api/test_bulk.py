@@ -372,7 +372,7 @@ def test_more_than_5000_rows_are_refused_per_request(api_for, hr) -> None:
 
 
 def test_only_hr_and_write_clients_sync(api_for, employee, outsider, chart) -> None:
-    assert_error(api_for(None).post(URL, {"employees": chart}), 403)
+    assert_error(api_for(None).post(URL, {"employees": chart}), 401)
     assert_error(api_for(employee).post(URL, {"employees": chart}), 403)
     assert not Employee.objects.filter(external_id="E1").exists()
 

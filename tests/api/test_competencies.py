@@ -13,8 +13,8 @@ URL = "/api/v1/competencies/"
 def test_anonymous_is_refused(api_for, org) -> None:
     competency = CompetencyFactory(organization=org)
     client = api_for(None)
-    assert_error(client.get(f"{URL}{competency.pk}/"), 403)
-    assert_error(client.post(URL, {"name": "Listening"}), 403)
+    assert_error(client.get(f"{URL}{competency.pk}/"), 401)
+    assert_error(client.post(URL, {"name": "Listening"}), 401)
     assert not Competency.objects.filter(name="Listening").exists()
 
 

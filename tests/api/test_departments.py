@@ -10,7 +10,7 @@ URL = "/api/v1/departments/"
 
 
 def test_anonymous_cannot_create(api_for, org) -> None:
-    assert_error(api_for(None).post(URL, {"name": "Ops", "code": "OPS"}), 403)
+    assert_error(api_for(None).post(URL, {"name": "Ops", "code": "OPS"}), 401)
     assert not Department.objects.filter(code="OPS").exists()
 
 

@@ -35,8 +35,8 @@ def new_person(**fields: object) -> dict[str, object]:
 
 def test_anonymous_cannot_read_or_create(api_for, employee) -> None:
     client = api_for(None)
-    assert_error(client.get(f"{URL}{employee.pk}/"), 403)
-    assert_error(client.post(URL, new_person()), 403)
+    assert_error(client.get(f"{URL}{employee.pk}/"), 401)
+    assert_error(client.post(URL, new_person()), 401)
     assert not User.objects.filter(email="nina@acme.test").exists()
 
 

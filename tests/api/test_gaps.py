@@ -77,8 +77,8 @@ def colleague(org):
 
 
 def test_anonymous_is_refused(api_for, employee, skills) -> None:
-    assert_error(api_for(None).get(gaps_url(employee)), 403)
-    assert_error(api_for(None).get(GOALS), 403)
+    assert_error(api_for(None).get(gaps_url(employee)), 401)
+    assert_error(api_for(None).get(GOALS), 401)
 
 
 def test_a_person_reads_their_gaps_by_priority(api_for, employee, skills) -> None:

@@ -233,14 +233,17 @@ def test_accepting_with_only_a_task_uses_the_default_dates(api_for, suggested) -
     [
         ({"task": ""}, ("task",)),
         ({"task": "x" * 2001}, ("task",)),
-        ({"start_date": "2020-01-06", "end_date": "2020-02-03"}, ("start_date",)),
+        ({"start_date": "2024-01-06", "end_date": "2024-02-03"}, ("start_date",)),
         ({"start_date": "soon"}, ("start_date",)),
-        ({"end_date": "2020-01-01"}, ("end_date",)),
+        ({"end_date": "2024-01-01"}, ("end_date",)),
         (
-            {"task": "", "start_date": "2020-01-06", "end_date": "2020-01-05"},
+            {"task": "", "start_date": "2024-01-06", "end_date": "2024-01-05"},
             ("task", "start_date", "end_date"),
         ),
         ({"mentor": 1}, ("mentor",)),
+        # Dates near the calendar's end overflowed the date arithmetic (a 500).
+        ({"start_date": "9999-12-01", "end_date": "9999-12-31"}, ("start_date", "end_date")),
+        ({"end_date": "9999-12-31"}, ("end_date",)),
     ],
 )
 def test_bad_input_is_a_400_with_field_errors(api_for, suggested, overrides, fields) -> None:

@@ -109,9 +109,15 @@ def test_an_expired_token_is_refused_with_401(org) -> None:
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_an_unknown_token_is_401_and_no_credential_at_all_is_403(org, employee) -> None:
-    assert_error(bearer("made-up").get(PEOPLE), 401)
-    assert_error(JsonClient().get(PEOPLE), 403)
+def test_an_unknown_token_and_no_credential_at_all_are_each_a_401_saying_which(
+    org, employee
+) -> None:
+    unknown = bearer("made-up").get(PEOPLE)
+    assert "unknown, expired or revoked" in assert_error(unknown, 401)["detail"]
+    assert 'error="invalid_token"' in unknown["WWW-Authenticate"]
+    missing = JsonClient().get(PEOPLE)
+    assert assert_error(missing, 401)["detail"].startswith("No credentials were sent")
+    assert missing["WWW-Authenticate"] == 'Bearer realm="api"'
 
 
 # --- Tenancy ------------------------------------------------------------------------------------

@@ -50,9 +50,9 @@ def state(pairing: Pairing) -> str:
 
 def test_anonymous_requests_are_refused(api_for, proposed) -> None:
     c = api_for(None)
-    assert_error(c.get(PAIRINGS), 403)
-    assert_error(c.post(at(proposed, "accept")), 403)
-    assert_error(c.get(at(proposed, "check-ins")), 403)
+    assert_error(c.get(PAIRINGS), 401)
+    assert_error(c.post(at(proposed, "accept")), 401)
+    assert_error(c.get(at(proposed, "check-ins")), 401)
     assert state(proposed) == State.PROPOSED
 
 

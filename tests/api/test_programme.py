@@ -71,7 +71,7 @@ def test_other_members_may_not(api_for, manager, employee) -> None:
 
 
 def test_no_credential_no_figures(api_for) -> None:
-    assert api_for(None).get(URL).status_code == 403
+    assert api_for(None).get(URL).status_code == 401
 
 
 def test_an_empty_programme_has_zeros_and_no_rates(api_for, hr) -> None:

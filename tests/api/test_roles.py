@@ -28,8 +28,8 @@ def writing(org):
 
 def test_anonymous_is_refused(api_for, role, writing) -> None:
     client = api_for(None)
-    assert_error(client.get(URL), 403)
-    assert_error(client.put(requirement_url(role, writing.pk), {"required_level": 3}), 403)
+    assert_error(client.get(URL), 401)
+    assert_error(client.put(requirement_url(role, writing.pk), {"required_level": 3}), 401)
     assert not RoleRequirement.objects.exists()
 
 

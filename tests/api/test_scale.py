@@ -10,8 +10,8 @@ URL = "/api/v1/scale/"
 
 
 def test_anonymous_is_refused(api_for, org) -> None:
-    assert_error(api_for(None).get(URL), 403)
-    assert_error(api_for(None).patch(f"{URL}3/", {"name": "Proficient"}), 403)
+    assert_error(api_for(None).get(URL), 401)
+    assert_error(api_for(None).patch(f"{URL}3/", {"name": "Proficient"}), 401)
 
 
 def test_member_reads_the_scale_lowest_level_first(api_for, employee) -> None:

@@ -57,7 +57,7 @@ def colleague(org):
 
 
 def test_anonymous_is_refused(api_for, skills) -> None:
-    assert_error(api_for(None).get(URL), 403)
+    assert_error(api_for(None).get(URL), 401)
 
 
 def test_a_member_reads_their_own_levels_side_by_side(api_for, employee, manager, skills) -> None:

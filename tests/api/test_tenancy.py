@@ -24,9 +24,11 @@ LIST_URLS = [
 
 
 @pytest.mark.parametrize("url", LIST_URLS)
-def test_anonymous_is_refused_with_403(api_for, org, url) -> None:
-    body = assert_error(api_for(None).get(url), 403)
-    assert body["detail"] == "Authentication credentials were not provided."
+def test_anonymous_is_refused_with_401(api_for, org, url) -> None:
+    response = api_for(None).get(url)
+    body = assert_error(response, 401)
+    assert body["detail"].startswith("No credentials were sent")
+    assert response["WWW-Authenticate"].startswith("Bearer")
 
 
 @pytest.mark.parametrize("url", LIST_URLS)

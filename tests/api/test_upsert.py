@@ -80,7 +80,7 @@ def test_put_with_bad_fields_is_a_400_naming_them(api_for, hr) -> None:
 
 def test_put_by_external_id_is_refused_to_non_hr_and_anonymous(api_for, employee) -> None:
     assert_error(api_for(employee).put(f"{PEOPLE}W-1/", nina()), 403)
-    assert_error(api_for(None).put(f"{PEOPLE}W-1/", nina()), 403)
+    assert_error(api_for(None).put(f"{PEOPLE}W-1/", nina()), 401)
     assert not Employee.objects.filter(external_id="W-1").exists()
 
 

@@ -81,7 +81,7 @@ def test_create_for_a_department(client_for, org, hr, manager, employee) -> None
     ("data", "field_error"),
     [
         (
-            {"audience": "organization", "due_date": "2001-01-01"},
+            {"audience": "organization", "due_date": "2024-01-01"},
             "The due date must be today or later.",
         ),
         (

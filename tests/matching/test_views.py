@@ -298,8 +298,10 @@ def test_accepting_without_htmx_redirects_with_a_message(client_for, suggested) 
         ({"task": ""}, "task", "Describe the real piece of work they will do together."),
         ({"task": "x" * 2001}, "task", "Keep the task under 2,000 characters."),
         ({"start_date": ""}, "start_date", "Enter a start date."),
-        ({"start_date": "2020-01-06"}, "start_date", "The start date cannot be in the past."),
+        ({"start_date": "2024-01-06"}, "start_date", "The start date cannot be in the past."),
         ({"end_date": "not a date"}, "end_date", "Enter a valid date."),
+        ({"start_date": "9999-12-01"}, "start_date", "Enter a date within 5 years of today"),
+        ({"end_date": "9999-12-31"}, "end_date", "Enter a date within 5 years of today"),
     ],
 )
 def test_bad_input_is_refused_next_to_the_field(

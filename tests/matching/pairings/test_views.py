@@ -172,6 +172,16 @@ def test_extending_past_the_maximum_is_refused_inline(client_for, team, active) 
     assert Pairing.objects.get(pk=active.pk).end_date == active.end_date
 
 
+def test_extending_to_the_end_of_the_calendar_is_refused_inline(client_for, team, active) -> None:
+    response = client_for(team.emma).post(
+        url(active, "extend"), {"end_date": "9999-12-31", "reason": "More"}, **HTMX
+    )
+    assert response.status_code == 400
+    assert "Enter a date within 5 years of today" in response.content.decode()
+    assert Pairing.objects.get(pk=active.pk).end_date == active.end_date
+    assert client_for(team.emma).get(url(active)).status_code == 200
+
+
 def test_extending_within_the_maximum(client_for, team, active) -> None:
     new_end = active.end_date + dt.timedelta(weeks=1)
     response = client_for(team.mark).post(
