@@ -90,7 +90,7 @@ class ControlCharactersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if CONTROL_CHARACTERS.search(request.META.get("QUERY_STRING", "")) or any(
+        if any(
             CONTROL_CHARACTERS.search(key) or CONTROL_CHARACTERS.search(value)
             for key, values in request.GET.lists()
             for value in values

@@ -274,17 +274,18 @@ def clean_pairing_input(
     elif len(text) > TASK_MAX_LENGTH:
         errors["task"] = f"Keep the task under {TASK_MAX_LENGTH:,} characters."
     today = timezone.localdate()
+    start_out_of_range = date_out_of_range(start_date)
     if not isinstance(start_date, dt.date):
         errors["start_date"] = "Enter a start date."
-    elif message := date_out_of_range(start_date):
-        errors["start_date"] = message
+    elif start_out_of_range:
+        errors["start_date"] = start_out_of_range
     elif start_date < today:
         errors["start_date"] = "The start date cannot be in the past."
     if not isinstance(end_date, dt.date):
         errors["end_date"] = "Enter an end date."
     elif message := date_out_of_range(end_date):
         errors["end_date"] = message
-    elif isinstance(start_date, dt.date) and not date_out_of_range(start_date):
+    elif isinstance(start_date, dt.date) and not start_out_of_range:
         max_weeks = organization.max_pairing_weeks
         if end_date <= start_date:
             errors["end_date"] = "The end date must be after the start date."

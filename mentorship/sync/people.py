@@ -143,6 +143,7 @@ def _plan_people(*, organization: Organization, actor: Employee | None, rows: li
     chart = _chart(rows, members, member_of_row)
     _place_managers(rows, chart)
     _check_managers(chart)
+    _check_privileges(members, chart, actor)
     deactivated, reactivated = _check_departures(members, chart, actor)
 
     return _Plan(
@@ -353,6 +354,16 @@ def _check_managers(chart: _Chart) -> None:
                 )
 
 
+def _check_privileges(members: list[_Member], chart: _Chart, actor: Employee | None) -> None:
+    """A row that would grant or remove HR admin rights needs an HR admin behind the sync."""
+    if may_change_hr_admin(actor):
+        return
+    was_admin = {m.pk: m.is_hr_admin for m in members}
+    for node, row in chart.row_of_node.items():
+        if "is_hr_admin" in row.given and row.given["is_hr_admin"] != was_admin.get(node, False):
+            row.error("is_hr_admin", HR_ADMIN_CHANGE_REFUSED)
+
+
 def _check_departures(
     members: list[_Member], chart: _Chart, actor: Employee | None
 ) -> tuple[set[int], set[int]]:
@@ -364,13 +375,6 @@ def _check_departures(
     reactivated = {pk for pk, was in was_active.items() if not was and active[pk]}
     if actor is not None and actor.pk in deactivated and actor.pk in row_of_node:
         row_of_node[actor.pk].error("active", "You cannot deactivate yourself.")
-    if not may_change_hr_admin(actor):
-        was_admin = {m.pk: m.is_hr_admin for m in members}
-        for node, row in row_of_node.items():
-            if "is_hr_admin" in row.given and row.given["is_hr_admin"] != was_admin.get(
-                node, False
-            ):
-                row.error("is_hr_admin", HR_ADMIN_CHANGE_REFUSED)
     admins_before = sum(1 for m in members if m.is_active and m.is_hr_admin)
     admins_after = sum(1 for node, is_admin in chart.admin.items() if is_admin and active[node])
     if admins_before and not admins_after:
